@@ -1,0 +1,259 @@
+"""``newsfacts``: the command line over the flows and the warehouse.
+
+Every command takes ``--db`` (default: ``$NEWSFACTS_DB``, else
+``./news.duckdb``). Prefect is imported only by the commands that run a flow,
+so ``newsfacts trends`` answers instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+DEFAULT_DB = "news.duckdb"
+DEMO_TREND = "trend_investment_by_country_month"
+DEMO_PORT = 8765
+
+
+def _default_db() -> str:
+    return os.environ.get("NEWSFACTS_DB") or DEFAULT_DB
+
+
+def _prefect_defaults() -> None:
+    """Offline-friendly Prefect settings unless the user chose otherwise, library logs at INFO."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,extractors,warehouse")
+    for name in ("flows", "extractors", "warehouse"):
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value)
+    return str(value)
+
+
+def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, max_width: int = 48) -> str:
+    """A plain-text table, right-aligning numbers; long cells are cut with an ellipsis."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in cells]
+    widths = [max([len(col), *(len(r[i]) for r in cells)]) for i, col in enumerate(columns)]
+    numeric = [
+        all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) for i in range(len(columns))
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    out = [line(columns), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def _print_trend(db: str, name: str, limit: int | None) -> None:
+    from warehouse import query_trend
+
+    table = query_trend(db, name, limit=limit)
+    print(f"\n{name}  ({len(table.rows)} rows{', first ' + str(limit) if limit else ''})\n")
+    print(format_table(table.columns, table.rows) if table.rows else "(no rows yet)")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    _prefect_defaults()
+    from flows.nightly import nightly_ingest
+
+    if not (args.sources or args.feed or args.sitemap or args.url):
+        print("newsfacts ingest: give --sources FILE or at least one --feed/--sitemap/--url", file=sys.stderr)
+        return 2
+    summary = nightly_ingest(
+        db_path=args.db,
+        sources_file=args.sources,
+        feeds=args.feed,
+        sitemaps=args.sitemap,
+        urls=args.url,
+        allow_hosts=args.allow_host,
+        delay=args.delay,
+        concurrency=args.concurrency,
+        user_agent=args.user_agent,
+    )
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    columns = ["source", "status", "discovered", "fetched", "unchanged", "failed", "articles", "new", "facts"]
+    rows = [
+        [name, s["status"], s["discovered"], s["fetched"], s["unchanged"], s["failed"] + s["skipped"],
+         s["articles"], s["new_articles"], s["facts"]]
+        for name, s in summary["sources"].items()
+    ]  # fmt: skip
+    print(f"\nrun {summary['run_id']} -> {summary['db_path']}\n")
+    print(format_table(columns, rows))
+    for name, s in summary["sources"].items():
+        if s["failed_by_reason"]:
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(s["failed_by_reason"].items()))
+            print(f"  {name}: not loaded: {reasons}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _prefect_defaults()
+    from flows.demo_server import serve_demo
+    from flows.nightly import nightly_ingest
+
+    with serve_demo(port=args.port) as site:
+        print(f"demo corpus served on {site.base_url} (feed {site.feed_url})")
+        summary = nightly_ingest(
+            db_path=args.db,
+            sources=[
+                {
+                    "name": "demo",
+                    "kind": "rss",
+                    "url": site.feed_url,
+                    "language": "en",
+                    "allow_hosts": [site.host],
+                }
+            ],
+            delay=0.0,
+            run_label="demo",
+        )
+    _print_summary(summary)
+    _print_counts(args.db)
+    _print_trend(args.db, DEMO_TREND, limit=15)
+    print(f"\nMore: newsfacts trends --db {args.db}   |   duckdb -readonly {args.db}")
+    return 0
+
+
+def _print_counts(db: str) -> None:
+    from warehouse import reader
+
+    with reader(db) as con:
+        row = con.execute(
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM facts),"
+            " (SELECT count(*) FROM pages)"
+        ).fetchone()
+    assert row is not None
+    print(f"\n{db}: {row[0]} articles, {row[1]} facts, {row[2]} pages")
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    from warehouse import UnknownTrend, list_trends
+
+    if not os.path.exists(args.db):
+        print(
+            f"newsfacts trends: no database at {args.db} (run `make demo` or `newsfacts ingest`)",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.name:
+        trends = list_trends(args.db)
+        print(format_table(["trend", "what it shows"], trends, max_width=100))
+        print("\nShow one: newsfacts trends NAME")
+        return 0
+    try:
+        _print_trend(args.db, args.name, args.limit)
+    except UnknownTrend as exc:
+        print(f"newsfacts trends: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsfacts",
+        description=(
+            "Fetch news, extract facts about the AI race and data sovereignty, query trends in DuckDB."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_db(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--db",
+            default=_default_db(),
+            metavar="PATH",
+            help="DuckDB warehouse file (default: $NEWSFACTS_DB, else ./news.duckdb)",
+        )
+
+    ingest = sub.add_parser(
+        "ingest",
+        help="run the nightly ingest once",
+        description="Discover, fetch, extract and load once, from a sources file and/or one-off sources.",
+    )
+    ingest.add_argument("--sources", metavar="FILE", help="TOML sources file (see sources.example.toml)")
+    ingest.add_argument(
+        "--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed (repeatable)"
+    )
+    ingest.add_argument(
+        "--sitemap", action="append", default=[], metavar="URL", help="a sitemap (repeatable)"
+    )
+    ingest.add_argument(
+        "--url", action="append", default=[], metavar="URL", help="an article URL (repeatable)"
+    )
+    ingest.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="let the crawler reach this internal host or IP (blocked by default; repeatable)",
+    )
+    ingest.add_argument(
+        "--delay", type=float, metavar="SECONDS", help="seconds between requests to one host (default 5)"
+    )
+    ingest.add_argument(
+        "--concurrency", type=int, metavar="N", help="requests in flight overall (default 16)"
+    )
+    ingest.add_argument("--user-agent", metavar="UA", help="User-Agent header (default names this crawler)")
+    add_db(ingest)
+    ingest.set_defaults(func=cmd_ingest)
+
+    demo = sub.add_parser(
+        "demo",
+        help="ingest the bundled demo corpus from a local server",
+        description=(
+            "Serve the bundled demo corpus on 127.0.0.1, run the nightly flow over its feed, print a trend."
+        ),
+    )
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=DEMO_PORT,
+        help=f"port of the local demo server (default {DEMO_PORT}: re-runs see the same URLs; 0: any)",
+    )
+    add_db(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    trends = sub.add_parser(
+        "trends",
+        help="list the trend views, or print one",
+        description="Without NAME, list the named trend views; with NAME, print that view as a table.",
+    )
+    trends.add_argument(
+        "name", nargs="?", metavar="NAME", help="a trend view, e.g. trend_investment_by_country_month"
+    )
+    trends.add_argument("--limit", type=int, metavar="N", help="print at most N rows")
+    add_db(trends)
+    trends.set_defaults(func=cmd_trends)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,371 @@
+"""The crawler's HTTP client: one request, done right; many, done politely.
+
+``Fetcher.fetch`` makes a single guarded GET (scheme check, address policy at
+connect time, manual redirects, total deadline, streamed body with a decoded
+size cap, content-type check) and raises a :mod:`flows.fetch.errors` error on
+failure. ``Fetcher.fetch_page`` wraps it for the pipeline: robots.txt, host
+pacing, conditional GET, retries of transient errors with exponential backoff
+and jitter (honouring ``Retry-After``), and it never raises: every outcome,
+good or bad, is a :class:`FetchResult` with a reason code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from flows.fetch.decoding import BoundedDecoder, DecodedTooLarge
+from flows.fetch.errors import (
+    BlockedAddress,
+    ClientError,
+    ConnectionFailed,
+    FetchError,
+    FetchTimeout,
+    NotHTML,
+    RateLimited,
+    ServerError,
+    TooLarge,
+    TooManyRedirects,
+    TransientFetchError,
+    UnsupportedScheme,
+)
+from flows.fetch.guard import AddressPolicy
+from flows.fetch.policy import FetchPolicy
+from flows.fetch.politeness import PACER, ROBOTS, RobotsRules
+from flows.fetch.transport import BlockedConnection, GuardedTransport
+
+log = logging.getLogger(__name__)
+
+Accept = Literal["html", "feed", "any"]
+FetchStatus = Literal["fetched", "unchanged", "failed", "skipped"]
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_FEED_TYPES = ("xml", "rss", "atom", "text/plain", "text/html", "application/octet-stream")
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The outcome of fetching one URL; ``body`` only when ``status == "fetched"``."""
+
+    url: str
+    status: FetchStatus
+    checked_at: datetime
+    final_url: str | None = None
+    http_status: int | None = None
+    content_type: str | None = None
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body: bytes | None = None
+    fetched_at: datetime | None = None
+    reason: str | None = None
+    detail: str | None = None
+    attempts: int = 1
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _media_type(content_type: str | None) -> tuple[str, str | None]:
+    if not content_type:
+        return "", None
+    parts = [p.strip() for p in content_type.split(";")]
+    charset = None
+    for param in parts[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value:
+            charset = value.strip().strip("\"'")
+    return parts[0].lower(), charset
+
+
+def _looks_binary(head: bytes) -> bool:
+    sample = head[:2048]
+    return b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+class Fetcher:
+    """An async HTTP client with the crawler's rules. Use as ``async with``."""
+
+    def __init__(
+        self,
+        policy: FetchPolicy,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        run_key: str = "",
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.policy = policy
+        self.run_key = run_key
+        self._sleep = sleep
+        self._address_policy = AddressPolicy.allowing(policy.allow_hosts)
+        self._client = httpx.AsyncClient(
+            transport=transport or GuardedTransport(self._address_policy),
+            timeout=httpx.Timeout(
+                policy.read_timeout_s, connect=policy.connect_timeout_s, pool=policy.total_timeout_s
+            ),
+            follow_redirects=False,
+            headers={
+                "User-Agent": policy.user_agent,
+                "Accept-Encoding": "gzip, deflate, br",
+                "Accept-Language": "en, ja;q=0.9, ko;q=0.9, *;q=0.5",
+            },
+        )
+        self._slots = asyncio.Semaphore(policy.concurrency)
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._client.aclose()
+
+    # -- one request -------------------------------------------------------
+    async def fetch(
+        self,
+        url: str,
+        *,
+        accept: Accept = "html",
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FetchResult:
+        """One GET with redirects followed by hand; raises :class:`FetchError`."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        seen = {url}
+        current = url
+        for _hop in range(self.policy.max_redirects + 1):
+            scheme = urlsplit(current).scheme.lower()
+            if scheme not in ("http", "https"):
+                raise UnsupportedScheme(f"scheme {scheme or '(none)'!r} is not fetched", url=current)
+            try:
+                async with asyncio.timeout(self.policy.total_timeout_s):
+                    result = await self._get_once(url, current, headers, accept)
+            except TimeoutError as exc:
+                raise FetchTimeout(
+                    f"no complete response within {self.policy.total_timeout_s:.0f}s", url=current
+                ) from exc
+            if isinstance(result, FetchResult):
+                return result
+            target = urljoin(current, result)
+            if target in seen:
+                raise TooManyRedirects("redirect loop", url=url, reason="redirect_loop")
+            seen.add(target)
+            current = target
+        raise TooManyRedirects(f"more than {self.policy.max_redirects} redirects", url=url)
+
+    async def _get_once(
+        self, url: str, current: str, headers: dict[str, str], accept: Accept
+    ) -> FetchResult | str:
+        """A FetchResult, or the Location of a redirect to follow."""
+        try:
+            async with self._client.stream("GET", current, headers=headers) as resp:
+                status = resp.status_code
+                if status in _REDIRECTS and resp.headers.get("location"):
+                    return resp.headers["location"]
+                self._raise_for_status(resp, current)
+                if status == 304:
+                    return FetchResult(
+                        url=url, status="unchanged", checked_at=_now(), final_url=current,
+                        http_status=304, etag=resp.headers.get("etag"),
+                        last_modified=resp.headers.get("last-modified"),
+                    )  # fmt: skip
+                media, charset = _media_type(resp.headers.get("content-type"))
+                self._check_media(media, accept, current)
+                body = await self._read_body(resp, current)
+                if accept == "html" and _looks_binary(body):
+                    raise NotHTML("the body is binary despite its content type", url=current)
+                return FetchResult(
+                    url=url, status="fetched", checked_at=_now(), final_url=current,
+                    http_status=status, content_type=media or None, charset=charset,
+                    etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"),
+                    body=body, fetched_at=_now(), headers=dict(resp.headers),
+                )  # fmt: skip
+        except BlockedConnection as exc:
+            raise BlockedAddress(str(exc), url=current) from exc
+        except httpx.TimeoutException as exc:
+            raise FetchTimeout(f"{type(exc).__name__}: {exc}", url=current) from exc
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise ConnectionFailed(f"{type(exc).__name__}: {exc}", url=current) from exc
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(f"{type(exc).__name__}: {exc}", url=current) from exc
+
+    def _raise_for_status(self, resp: httpx.Response, url: str) -> None:
+        status = resp.status_code
+        if status == 429:
+            raise RateLimited(
+                "429 Too Many Requests",
+                url=url,
+                retry_after=_retry_after_seconds(resp.headers.get("retry-after")),
+            )
+        if status >= 500:
+            raise ServerError(f"HTTP {status}", url=url, reason=f"http_{status}")
+        if status >= 400 or (status >= 300 and status != 304):
+            raise ClientError(f"HTTP {status}", url=url, reason=f"http_{status}")
+
+    def _check_media(self, media: str, accept: Accept, url: str) -> None:
+        if accept == "html" and media and not media.startswith(_HTML_TYPES):
+            raise NotHTML(f"content type {media!r} is not HTML", url=url)
+        if accept == "feed" and media and not any(t in media for t in _FEED_TYPES):
+            raise NotHTML(f"content type {media!r} is not a feed or sitemap", url=url)
+
+    async def _read_body(self, resp: httpx.Response, url: str) -> bytes:
+        declared = resp.headers.get("content-length")
+        plain = not resp.headers.get("content-encoding")
+        if plain and declared and declared.isdigit() and int(declared) > self.policy.max_bytes:
+            raise TooLarge(f"Content-Length {declared} over {self.policy.max_bytes}", url=url)
+        decoder = BoundedDecoder(resp.headers.get("content-encoding"), self.policy.max_bytes)
+        chunks: list[bytes] = []
+        try:
+            async for raw in resp.aiter_raw():
+                chunks.append(decoder.feed(raw))
+            chunks.append(decoder.finish())
+        except DecodedTooLarge as exc:
+            raise TooLarge(str(exc), url=url) from exc
+        except ValueError as exc:
+            raise ConnectionFailed(str(exc), url=url, reason="corrupt_body") from exc
+        return b"".join(chunks)
+
+    # -- politeness and retries -------------------------------------------
+    def _host_slot(self, host: str) -> asyncio.Semaphore:
+        slot = self._host_slots.get(host)
+        if slot is None:
+            slot = self._host_slots[host] = asyncio.Semaphore(self.policy.per_host_concurrency)
+        return slot
+
+    async def _robots(self, url: str) -> RobotsRules:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        rules = ROBOTS.get(self.run_key, origin)
+        if rules is not None:
+            return rules
+        try:
+            result = await self.fetch(origin + "/robots.txt", accept="any")
+            text = (result.body or b"").decode("utf-8", "replace")
+            rules = RobotsRules.from_text(text)
+        except ClientError:
+            rules = RobotsRules(None)  # no robots.txt: everything allowed
+        except FetchError as exc:
+            rules = RobotsRules(None, unreachable=f"robots.txt unavailable: {exc.reason}")
+        ROBOTS.put(self.run_key, origin, rules)
+        return rules
+
+    async def _paced(self, url: str, delay_s: float) -> None:
+        wait = PACER.reserve(urlsplit(url).netloc.lower(), delay_s)
+        if wait > 0:
+            await self._sleep(wait)
+
+    async def fetch_page(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: Accept = "html",
+        delay_s: float | None = None,
+    ) -> FetchResult:
+        """Fetch politely with retries; every outcome comes back as a result."""
+        delay = self.policy.per_host_delay_s if delay_s is None else delay_s
+        host = urlsplit(url).netloc.lower()
+        attempts = 0
+        async with self._slots, self._host_slot(host):
+            if self.policy.respect_robots and urlsplit(url).scheme in ("http", "https"):
+                try:
+                    rules = await self._robots(url)
+                except FetchError as exc:  # pragma: no cover - _robots turns these into rules
+                    rules = RobotsRules(None, unreachable=str(exc))
+                if not rules.allows(self.policy.user_agent, url):
+                    reason = "robots_unreachable" if rules.unreachable else "robots"
+                    detail = rules.unreachable or "disallowed by robots.txt"
+                    log.info("skip %s: %s", url, detail)
+                    return FetchResult(
+                        url=url, status="skipped", checked_at=_now(), reason=reason, detail=detail,
+                        attempts=0,
+                    )  # fmt: skip
+                delay = max(delay, min(rules.crawl_delay(self.policy.user_agent) or 0.0, 60.0))
+            while True:
+                attempts += 1
+                await self._paced(url, delay)
+                try:
+                    result = await self.fetch(url, accept=accept, etag=etag, last_modified=last_modified)
+                except TransientFetchError as exc:
+                    wait = self._backoff(attempts, exc)
+                    if attempts > self.policy.max_retries or wait is None:
+                        return self._failed(url, exc, attempts)
+                    log.info("retry %s in %.1fs after %s", url, wait, exc.reason)
+                    await self._sleep(wait)
+                    continue
+                except FetchError as exc:
+                    return self._failed(url, exc, attempts)
+                log.info("GET %s -> %s %s", url, result.http_status, result.status)
+                return FetchResult(**{**_as_dict(result), "attempts": attempts})
+
+    def _backoff(self, attempt: int, exc: TransientFetchError) -> float | None:
+        """Seconds to wait before the next try, or None to give up now."""
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            if exc.retry_after > self.policy.max_retry_after_s:
+                return None
+            return exc.retry_after
+        ceiling = min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)  # "equal jitter"
+
+    @staticmethod
+    def _failed(url: str, exc: FetchError, attempts: int) -> FetchResult:
+        log.info("failed %s: %s (%s)", url, exc.reason, exc)
+        return FetchResult(
+            url=url, status="failed", checked_at=_now(), reason=exc.reason, detail=str(exc),
+            attempts=attempts,
+        )  # fmt: skip
+
+    async def fetch_many(
+        self,
+        urls: Iterable[str],
+        *,
+        validators: Mapping[str, tuple[str | None, str | None]] | None = None,
+        delay_s: float | None = None,
+    ) -> list[FetchResult]:
+        """Fetch all ``urls`` concurrently within the policy's limits, in input order."""
+        known = validators or {}
+        tasks = [
+            self.fetch_page(
+                url,
+                etag=known.get(url, (None, None))[0],
+                last_modified=known.get(url, (None, None))[1],
+                delay_s=delay_s,
+            )
+            for url in urls
+        ]
+        return list(await asyncio.gather(*tasks))
+
+
+def _as_dict(result: FetchResult) -> dict[str, object]:
+    return {name: getattr(result, name) for name in FetchResult.__dataclass_fields__}

@@ -1,0 +1,86 @@
+"""Per-host pacing and robots.txt, shared by every fetch in the process.
+
+Batches of one run may fetch from several threads (Prefect's thread pool),
+each with its own event loop, so the pacing state is guarded by a
+``threading.Lock`` and consulted before each request; the sleep itself is
+async. robots.txt files are cached per run and origin, in a bounded map.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.robotparser
+from collections import OrderedDict
+from dataclasses import dataclass
+
+
+class HostPacer:
+    """Spaces request starts to one host at least ``delay`` seconds apart."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next_start: dict[str, float] = {}
+
+    def reserve(self, host: str, delay_s: float) -> float:
+        """Reserve the next start slot for ``host``; returns seconds to wait for it."""
+        if delay_s <= 0:
+            return 0.0
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_start.get(host, 0.0))
+            self._next_start[host] = slot + delay_s
+            if len(self._next_start) > 10_000:  # forget hosts whose slots have passed
+                self._next_start = {h: t for h, t in self._next_start.items() if t > now}
+            return slot - now
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsRules:
+    """Parsed robots.txt for one origin; ``unreachable`` means disallow everything."""
+
+    parser: urllib.robotparser.RobotFileParser | None
+    unreachable: str | None = None
+
+    def allows(self, user_agent: str, url: str) -> bool:
+        if self.unreachable:
+            return False
+        return self.parser is None or self.parser.can_fetch(user_agent, url)
+
+    def crawl_delay(self, user_agent: str) -> float | None:
+        if self.parser is None:
+            return None
+        delay = self.parser.crawl_delay(user_agent)
+        return float(delay) if delay is not None else None
+
+    @classmethod
+    def from_text(cls, text: str) -> RobotsRules:
+        parser = urllib.robotparser.RobotFileParser()
+        parser.parse(text.splitlines())
+        return cls(parser)
+
+
+class RobotsCache:
+    """robots.txt rules per (run, origin), at most ``max_entries`` kept."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[str, str], RobotsRules] = OrderedDict()
+        self._max = max_entries
+
+    def get(self, run_key: str, origin: str) -> RobotsRules | None:
+        with self._lock:
+            rules = self._entries.get((run_key, origin))
+            if rules is not None:
+                self._entries.move_to_end((run_key, origin))
+            return rules
+
+    def put(self, run_key: str, origin: str, rules: RobotsRules) -> None:
+        with self._lock:
+            self._entries[(run_key, origin)] = rules
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+
+PACER = HostPacer()
+ROBOTS = RobotsCache()

@@ -1,0 +1,314 @@
+"""The nightly ingest flow: discover → fetch → extract → load, batched per source.
+
+Task layout (what the Prefect UI shows):
+
+* ``discover-<source>``: fetch the source's feed/sitemap; retried by Prefect,
+  but only for transient errors (the fetch error tree decides);
+* per batch of URLs: ``fetch-<source>-<n>`` (network I/O, async httpx),
+  ``extract-<source>-<n>`` (CPU, pure extractors), ``load-<source>-<n>`` (one
+  DuckDB transaction). A bounded window of batches is in flight, so memory
+  stays flat however many pages a run sees.
+
+Tasks receive plain data (source specs, policies, paths, ids), never open
+connections or clients, so they can run on any worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.fetch import Discovery, Fetcher, FetchPolicy, FetchResult, TransientFetchError, discover
+from flows.processing import records_for
+from flows.sources import SourceSpec, load_sources, one_off_sources
+from warehouse import (
+    KnownPage,
+    PageRecord,
+    SourceRunStats,
+    finish_run,
+    known_pages,
+    load_pages,
+    record_source_run,
+    register_sources,
+    source_health,
+    start_run,
+)
+
+DEFAULT_BATCH_SIZE = 100
+BATCHES_IN_FLIGHT = 4
+
+
+def _retry_only_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect retry condition: retry when the task failed with a transient fetch error."""
+    try:
+        state.result()
+    except TransientFetchError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    prefix = params.get("run_label") or "nightly"
+    return f"{prefix}-{datetime.now():%Y-%m-%d}"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """What one batch did, for the run summary."""
+
+    source: str
+    pages: int = 0
+    fetched: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    rejected: int = 0
+    articles: int = 0
+    new_articles: int = 0
+    facts: int = 0
+    no_date: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    new_article_ids: tuple[str, ...] = ()
+
+
+@task(
+    task_run_name="discover-{spec.name}",
+    retries=2,
+    retry_delay_seconds=[30, 120],
+    retry_jitter_factor=0.5,
+    retry_condition_fn=_retry_only_transient,
+    timeout_seconds=900,
+)
+async def discover_source(spec: SourceSpec, policy: FetchPolicy, run_id: str) -> Discovery:
+    """The article URLs a source lists now."""
+    async with Fetcher(_policy_for(policy, spec), run_key=run_id) as fetcher:
+        return await discover(fetcher, spec)
+
+
+@task(task_run_name="fetch-{spec.name}-{batch_no}", timeout_seconds=3600)
+async def fetch_batch(
+    spec: SourceSpec, urls: list[str], batch_no: int, policy: FetchPolicy, db_path: str, run_id: str
+) -> tuple[list[FetchResult], dict[str, KnownPage]]:
+    """Fetch one batch, conditionally where the warehouse has validators."""
+    known = await asyncio.to_thread(known_pages, db_path, urls)
+    validators = {u: (k.etag, k.last_modified) for u, k in known.items()}
+    async with Fetcher(_policy_for(policy, spec), run_key=run_id) as fetcher:
+        results = await fetcher.fetch_many(urls, validators=validators, delay_s=spec.delay)
+    return results, known
+
+
+# CPU-bound and per-page bounded: a thread cannot be interrupted, so no timeout here.
+@task(task_run_name="extract-{spec.name}-{batch_no}")
+def extract_batch(
+    spec: SourceSpec, fetched: tuple[list[FetchResult], dict[str, KnownPage]], batch_no: int
+) -> list[PageRecord]:
+    """Article, facts and topics for every fetched page; rejections recorded."""
+    results, known = fetched
+    return records_for(results, spec.name, known)
+
+
+@task(task_run_name="load-{spec.name}-{batch_no}")
+def load_batch(
+    spec: SourceSpec, records: list[PageRecord], batch_no: int, db_path: str, run_id: str
+) -> BatchOutcome:
+    """Write one batch in one transaction and count what it did."""
+    loaded = load_pages(db_path, records, run_id=run_id)
+    status = Counter(r.status for r in records)
+    reasons = Counter(r.reason or r.status for r in records if r.status in ("failed", "skipped", "rejected"))
+    return BatchOutcome(
+        source=spec.name,
+        pages=len(records),
+        fetched=status["fetched"] + status["rejected"],
+        unchanged=status["unchanged"],
+        skipped=status["skipped"],
+        failed=status["failed"],
+        rejected=status["rejected"],
+        articles=loaded.articles,
+        new_articles=loaded.new_articles,
+        facts=loaded.facts,
+        no_date=sum(1 for r in records if r.article is not None and r.article.published is None),
+        reasons=dict(reasons),
+        new_article_ids=loaded.new_article_ids,
+    )
+
+
+def _policy_for(policy: FetchPolicy, spec: SourceSpec) -> FetchPolicy:
+    if not spec.allow_hosts:
+        return policy
+    return replace(policy, allow_hosts=policy.allow_hosts | frozenset(spec.allow_hosts))
+
+
+def _batches(items: list[str], size: int) -> Iterable[tuple[int, list[str]]]:
+    for start in range(0, len(items), size):
+        yield start // size + 1, items[start : start + size]
+
+
+def _merge(stats: SourceRunStats, out: BatchOutcome) -> SourceRunStats:
+    reasons = Counter(stats.failed_by_reason)
+    reasons.update(out.reasons)
+    return replace(
+        stats,
+        fetched=stats.fetched + out.fetched,
+        unchanged=stats.unchanged + out.unchanged,
+        skipped=stats.skipped + out.skipped,
+        failed=stats.failed + out.failed,
+        rejected=stats.rejected + out.rejected,
+        articles=stats.articles + out.articles,
+        new_articles=stats.new_articles + out.new_articles,
+        facts=stats.facts + out.facts,
+        no_date=stats.no_date + out.no_date,
+        failed_by_reason=dict(reasons),
+    )
+
+
+def resolve_sources(
+    sources: list[dict[str, Any]] | None,
+    sources_file: str | None,
+    feeds: list[str] | None,
+    sitemaps: list[str] | None,
+    urls: list[str] | None,
+    allow_hosts: list[str] | None,
+) -> tuple[list[SourceSpec], dict[str, Any]]:
+    """Sources from the file plus the one-offs, and the file's defaults."""
+    specs: list[SourceSpec] = [SourceSpec.from_param(s) for s in sources or []]
+    defaults: dict[str, Any] = {}
+    if sources_file:
+        config = load_sources(sources_file)
+        specs += config.sources
+        defaults = config.defaults
+    specs += one_off_sources(feeds or [], sitemaps or [], urls or [], allow_hosts=allow_hosts or [])
+    return specs, defaults
+
+
+@flow(
+    name="nightly-ingest",
+    flow_run_name=_run_name,
+    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    description="Fetch new articles from every source, extract facts, load them into DuckDB.",
+)
+def nightly_ingest(
+    db_path: str = "news.duckdb",
+    sources_file: str | None = None,
+    sources: list[dict[str, Any]] | None = None,
+    feeds: list[str] | None = None,
+    sitemaps: list[str] | None = None,
+    urls: list[str] | None = None,
+    allow_hosts: list[str] | None = None,
+    delay: float | None = None,
+    concurrency: int | None = None,
+    user_agent: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    max_consecutive_failures: int = 5,
+    run_label: str = "nightly",
+) -> dict[str, Any]:
+    """One ingest run over the sources file and/or one-off feeds, sitemaps and URLs.
+
+    Args:
+        db_path: DuckDB warehouse file (created and migrated if missing).
+        sources_file: TOML sources file (see README "Sources").
+        sources: sources given inline, as the file's ``[[source]]`` tables.
+        feeds, sitemaps, urls: one-off sources, for quick runs.
+        allow_hosts: internal hosts the crawler may reach (exact host or IP).
+        delay: seconds between requests to one host (default 5, or the file's default).
+        concurrency: requests in flight overall.
+        user_agent: the User-Agent header (default names this crawler).
+        batch_size: pages per fetch/extract/load batch.
+        max_consecutive_failures: a source failing this many runs in a row is skipped.
+        run_label: prefix of the flow run name.
+    """
+    logger = get_run_logger()
+    specs, defaults = resolve_sources(sources, sources_file, feeds, sitemaps, urls, allow_hosts)
+    if not specs:
+        raise ValueError("no sources: give sources_file, feeds, sitemaps or urls")
+    policy = FetchPolicy().with_overrides(
+        per_host_delay_s=delay if delay is not None else defaults.get("delay"),
+        concurrency=concurrency if concurrency is not None else defaults.get("concurrency"),
+        user_agent=user_agent or os.environ.get("NEWSFACTS_USER_AGENT") or defaults.get("user_agent"),
+        allow_hosts=frozenset(allow_hosts) if allow_hosts else None,
+    )
+    threshold = int(defaults.get("max_consecutive_failures", max_consecutive_failures))
+    run_id = f"{datetime.now():%Y%m%dT%H%M%S}-{(flow_run.id or uuid.uuid4().hex)[:8]}"
+    start_run(
+        db_path,
+        run_id,
+        flow_name="nightly-ingest",
+        flow_run_id=flow_run.id,
+        parameters={"sources": [s.name for s in specs], "db_path": db_path},
+    )
+    register_sources(db_path, [(s.name, s.kind, s.location, s.language) for s in specs])
+    failing = {row["name"] for row in source_health(db_path, min_failures=threshold)}
+    stats: dict[str, SourceRunStats] = {}
+    active = []
+    for spec in specs:
+        if not spec.enabled or spec.name in failing:
+            why = "disabled" if not spec.enabled else f"failed {threshold}+ runs in a row"
+            logger.warning("source %s skipped: %s (re-enable it in the sources table)", spec.name, why)
+            stats[spec.name] = SourceRunStats(spec.name, status="skipped", error=why)
+        else:
+            active.append(spec)
+
+    discoveries = {spec.name: discover_source.submit(spec, policy, run_id) for spec in active}
+    work: list[tuple[SourceSpec, int, list[str]]] = []
+    for spec in active:
+        try:
+            found: Discovery = discoveries[spec.name].result()
+        except Exception as exc:
+            logger.error("source %s: discovery failed: %s", spec.name, exc)
+            stats[spec.name] = SourceRunStats(spec.name, status="failed", error=str(exc)[:500])
+            continue
+        urls_found = [e.url for e in found.entries]
+        stats[spec.name] = SourceRunStats(spec.name, discovered=len(urls_found))
+        work += [(spec, n, chunk) for n, chunk in _batches(urls_found, batch_size)]
+
+    in_flight: deque[tuple[SourceSpec, Any]] = deque()
+
+    def collect(spec: SourceSpec, future: Any) -> None:
+        try:
+            outcome: BatchOutcome = future.result()
+        except Exception as exc:
+            logger.error("source %s: a batch failed: %s", spec.name, exc)
+            stats[spec.name] = replace(stats[spec.name], error=str(exc)[:500])
+            return
+        stats[spec.name] = _merge(stats[spec.name], outcome)
+
+    for spec, batch_no, chunk in work:
+        fetched = fetch_batch.submit(spec, chunk, batch_no, policy, db_path, run_id)
+        extracted = extract_batch.submit(spec, fetched, batch_no)
+        in_flight.append((spec, load_batch.submit(spec, extracted, batch_no, db_path, run_id)))
+        while len(in_flight) >= BATCHES_IN_FLIGHT:
+            collect(*in_flight.popleft())
+    while in_flight:
+        collect(*in_flight.popleft())
+
+    for name, stat in stats.items():
+        record_source_run(db_path, run_id, stat)
+        logger.info(
+            "%s: %s, discovered %d, fetched %d, unchanged %d, skipped %d, failed %d, rejected %d,"
+            " articles %d (%d new), facts %d%s",
+            name, stat.status, stat.discovered, stat.fetched, stat.unchanged, stat.skipped, stat.failed,
+            stat.rejected, stat.articles, stat.new_articles, stat.facts,
+            f", reasons {stat.failed_by_reason}" if stat.failed_by_reason else "",
+        )  # fmt: skip
+    run_failed = bool(stats) and all(s.status == "failed" for s in stats.values())
+    finish_run(db_path, run_id, status="failed" if run_failed else "completed")
+    summary = {"run_id": run_id, "db_path": db_path, "sources": {n: _as_dict(s) for n, s in stats.items()}}
+    if run_failed:
+        raise RuntimeError(f"every source failed in run {run_id}")
+    return summary
+
+
+def _as_dict(stats: SourceRunStats) -> dict[str, Any]:
+    return {name: getattr(stats, name) for name in SourceRunStats.__dataclass_fields__}

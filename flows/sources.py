@@ -1,0 +1,145 @@
+"""Where articles come from: the sources file and one-off command-line sources.
+
+A sources file is TOML (see ``sources.example.toml``)::
+
+    [defaults]                 # optional; every key may be overridden per source
+    delay = 5.0                # seconds between requests to one host
+    max_consecutive_failures = 5
+
+    [[source]]
+    name = "nikkei-asia-tech"
+    kind = "rss"               # rss | atom | sitemap | urls | homepage
+    url = "https://…/rss"      # feed, sitemap or homepage URL (``urls = [...]`` for kind urls)
+    language = "en"            # a hint; the extractor detects the real language
+    delay = 10.0               # optional per-source rate limit
+    include = ["/business/tech/"]   # optional regexes on the URL
+    exclude = ["/video/"]
+    allow_hosts = []           # internal hosts this source may reach (see README)
+
+Sources are plain data (JSON-able) so they can be Prefect parameters.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+SourceKind = Literal["rss", "atom", "sitemap", "urls", "homepage"]
+KINDS: tuple[str, ...] = ("rss", "atom", "sitemap", "urls", "homepage")
+
+
+class SourcesFileError(ValueError):
+    """The sources file is missing, not TOML, or describes a source wrongly."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    name: str
+    kind: SourceKind
+    url: str | None = None
+    urls: tuple[str, ...] = ()
+    language: str | None = None
+    delay: float | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    allow_hosts: tuple[str, ...] = ()
+    max_pages: int | None = None
+    enabled: bool = True
+
+    @property
+    def location(self) -> str:
+        return self.url or f"{len(self.urls)} URLs"
+
+    def wants(self, url: str) -> bool:
+        """Whether ``url`` passes the include/exclude patterns."""
+        if self.include and not any(re.search(p, url) for p in self.include):
+            return False
+        return not any(re.search(p, url) for p in self.exclude)
+
+    def to_param(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_param(cls, data: dict[str, Any]) -> SourceSpec:
+        return _build(data, where="parameter")
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesConfig:
+    sources: tuple[SourceSpec, ...]
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+_TUPLE_FIELDS = ("urls", "include", "exclude", "allow_hosts")
+_KNOWN = set(SourceSpec.__dataclass_fields__)
+
+
+def _build(entry: dict[str, Any], *, where: str) -> SourceSpec:
+    unknown = set(entry) - _KNOWN
+    if unknown:
+        raise SourcesFileError(f"{where}: unknown keys {sorted(unknown)}")
+    name = entry.get("name")
+    kind = entry.get("kind")
+    if not name or not isinstance(name, str):
+        raise SourcesFileError(f"{where}: every source needs a name")
+    if kind not in KINDS:
+        raise SourcesFileError(f"{where} ({name}): kind must be one of {', '.join(KINDS)}")
+    values = dict(entry)
+    for key in _TUPLE_FIELDS:
+        values[key] = tuple(values.get(key) or ())
+    if kind == "urls":
+        if not values["urls"]:
+            raise SourcesFileError(f"{where} ({name}): kind 'urls' needs urls = [...]")
+    elif not values.get("url"):
+        raise SourcesFileError(f"{where} ({name}): kind {kind!r} needs url = ...")
+    for pattern in (*values["include"], *values["exclude"]):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise SourcesFileError(f"{where} ({name}): bad pattern {pattern!r}: {exc}") from exc
+    for url in (values.get("url"), *values["urls"]):
+        if url and urlsplit(url).scheme not in ("http", "https"):
+            raise SourcesFileError(f"{where} ({name}): only http(s) URLs, not {url!r}")
+    return SourceSpec(**values)
+
+
+def load_sources(path: str | Path) -> SourcesConfig:
+    """Read and validate a sources file."""
+    try:
+        data = tomllib.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise SourcesFileError(f"sources file {path} not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesFileError(f"sources file {path} is not valid TOML: {exc}") from exc
+    entries = data.get("source", [])
+    specs = tuple(_build(e, where=f"{path} source #{i + 1}") for i, e in enumerate(entries))
+    names = [s.name for s in specs]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise SourcesFileError(f"{path}: duplicate source names {sorted(duplicates)}")
+    return SourcesConfig(specs, dict(data.get("defaults", {})))
+
+
+def one_off_sources(
+    feeds: list[str], sitemaps: list[str], urls: list[str], *, allow_hosts: list[str]
+) -> list[SourceSpec]:
+    """Sources for ``--feed``/``--sitemap``/``--url``, named after their host."""
+    hosts = tuple(allow_hosts)
+    specs = [
+        _build({"name": f"feed:{urlsplit(u).hostname}{urlsplit(u).path}", "kind": "rss", "url": u,
+                "allow_hosts": hosts}, where="--feed")
+        for u in feeds
+    ]  # fmt: skip
+    specs += [
+        _build({"name": f"sitemap:{urlsplit(u).hostname}{urlsplit(u).path}", "kind": "sitemap",
+                "url": u, "allow_hosts": hosts}, where="--sitemap")
+        for u in sitemaps
+    ]  # fmt: skip
+    if urls:
+        specs.append(_build({"name": "urls", "kind": "urls", "urls": urls, "allow_hosts": hosts},
+                            where="--url"))  # fmt: skip
+    return specs

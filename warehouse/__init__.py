@@ -1,0 +1,47 @@
+"""The DuckDB warehouse: migrations, idempotent batch loads, named trend queries.
+
+Nothing else in the project opens DuckDB. Functions take a database path, not
+a connection, so callers (Prefect tasks on any worker) pass plain strings and
+every write is a short transaction that releases the file for readers.
+"""
+
+from warehouse.connection import open_connection, reader, writer
+from warehouse.errors import MigrationError, UnknownTrend, WarehouseBusy, WarehouseError
+from warehouse.load import load_pages
+from warehouse.records import LoadResult, PageRecord, article_id_for
+from warehouse.runs import (
+    KnownPage,
+    SourceRunStats,
+    finish_run,
+    known_pages,
+    record_source_run,
+    register_sources,
+    source_health,
+    start_run,
+)
+from warehouse.trends import TrendTable, list_trends, query_trend
+
+__all__ = [
+    "KnownPage",
+    "LoadResult",
+    "MigrationError",
+    "PageRecord",
+    "SourceRunStats",
+    "TrendTable",
+    "UnknownTrend",
+    "WarehouseBusy",
+    "WarehouseError",
+    "article_id_for",
+    "finish_run",
+    "known_pages",
+    "list_trends",
+    "load_pages",
+    "open_connection",
+    "query_trend",
+    "reader",
+    "record_source_run",
+    "register_sources",
+    "source_health",
+    "start_run",
+    "writer",
+]

@@ -1,0 +1,29 @@
+"""Errors raised by the warehouse.
+
+WarehouseError              anything the warehouse refuses or cannot do
+ ├── WarehouseBusy          another process holds the write lock past the wait
+ ├── MigrationError         a migration failed; nothing of it was applied
+ └── UnknownTrend           a trend name that is not defined
+"""
+
+from __future__ import annotations
+
+
+class WarehouseError(Exception):
+    """Base class; carries the database path where it helps."""
+
+    def __init__(self, message: str, *, db_path: str | None = None) -> None:
+        super().__init__(message)
+        self.db_path = db_path
+
+
+class WarehouseBusy(WarehouseError):
+    pass
+
+
+class MigrationError(WarehouseError):
+    pass
+
+
+class UnknownTrend(WarehouseError):
+    pass

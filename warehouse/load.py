@@ -1,0 +1,187 @@
+"""Batch loads: one transaction per batch, idempotent, through DuckDB's appender.
+
+Every batch is staged into temporary tables with the appender (bulk, not
+row-by-row) and merged with set-based SQL inside one transaction:
+
+* ``pages``: upsert on URL; a failed or 304 attempt never erases the bytes,
+  validators or article link of an earlier good fetch;
+* ``articles``: upsert on ``article_id`` (hash of the canonical URL), keeping
+  ``first_seen_at``;
+* ``facts``: the article's previous facts are replaced by the new set.
+
+So loading the same batch twice leaves the same rows, and a process killed
+mid-batch leaves the previous state (DuckDB's WAL makes the commit atomic).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from warehouse.connection import writer
+from warehouse.records import LoadResult, PageRecord, article_id_for, fact_id_for
+
+log = logging.getLogger(__name__)
+
+_PAGE_COLUMNS = (
+    "url, source, final_url, status, http_status, reason, detail, content_type, charset,"
+    " etag, last_modified, content_hash, raw_gz, article_id, fetched_at, checked_at, run_id"
+)
+
+_MERGE_PAGES = """
+INSERT INTO pages SELECT * FROM stage_pages
+ON CONFLICT (url) DO UPDATE SET
+    source        = excluded.source,
+    status        = excluded.status,
+    http_status   = excluded.http_status,
+    reason        = excluded.reason,
+    detail        = excluded.detail,
+    checked_at    = excluded.checked_at,
+    run_id        = excluded.run_id,
+    final_url     = COALESCE(excluded.final_url, pages.final_url),
+    content_type  = CASE WHEN excluded.raw_gz IS NULL THEN pages.content_type ELSE excluded.content_type END,
+    charset       = CASE WHEN excluded.raw_gz IS NULL THEN pages.charset ELSE excluded.charset END,
+    etag          = CASE WHEN excluded.raw_gz IS NULL THEN pages.etag ELSE excluded.etag END,
+    last_modified = CASE WHEN excluded.raw_gz IS NULL THEN pages.last_modified
+                         ELSE excluded.last_modified END,
+    content_hash  = COALESCE(excluded.content_hash, pages.content_hash),
+    raw_gz        = COALESCE(excluded.raw_gz, pages.raw_gz),
+    fetched_at    = COALESCE(excluded.fetched_at, pages.fetched_at),
+    article_id    = COALESCE(excluded.article_id, pages.article_id)
+"""
+
+_MERGE_ARTICLES = """
+INSERT INTO articles SELECT * FROM stage_articles
+ON CONFLICT (article_id) DO UPDATE SET
+    url = excluded.url, source = excluded.source, title = excluded.title, text = excluded.text,
+    published = excluded.published, date_source = excluded.date_source,
+    language = excluded.language, authors = excluded.authors, site_name = excluded.site_name,
+    description = excluded.description, topics = excluded.topics,
+    content_hash = excluded.content_hash, extractor_version = excluded.extractor_version,
+    updated_at = excluded.updated_at, run_id = excluded.run_id
+"""
+
+
+def _page_row(rec: PageRecord, run_id: str, article_id: str | None) -> tuple[Any, ...]:
+    raw = gzip.compress(rec.body, compresslevel=6) if rec.body is not None else None
+    digest = hashlib.sha256(rec.body).hexdigest() if rec.body is not None else None
+    return (
+        rec.url, rec.source, rec.final_url, rec.status, rec.http_status, rec.reason,
+        rec.detail, rec.content_type, rec.charset, rec.etag, rec.last_modified, digest,
+        raw, article_id, rec.fetched_at, rec.checked_at, run_id,
+    )  # fmt: skip
+
+
+def _article_row(rec: PageRecord, run_id: str, article_id: str, now: datetime) -> tuple[Any, ...]:
+    art = rec.article
+    assert art is not None
+    digest = hashlib.sha256(rec.body).hexdigest() if rec.body is not None else None
+    return (
+        article_id, art.canonical_url, art.url, rec.source, art.title, art.text, art.published,
+        art.date_source, art.language, list(art.authors), art.site_name, art.description,
+        list(rec.topics), digest, rec.extractor_version, now, now, run_id,
+    )  # fmt: skip
+
+
+def _fact_rows(rec: PageRecord, run_id: str, article_id: str) -> list[tuple[Any, ...]]:
+    published = rec.article.published if rec.article else None
+    rows = []
+    for fact in rec.facts:
+        rows.append(
+            (
+                fact_id_for(article_id, fact),
+                article_id,
+                fact.type,
+                fact.actor,
+                fact.target_country,
+                fact.jurisdiction,
+                fact.amount,
+                fact.currency,
+                fact.amount_usd,
+                fact.fx_rate_date,
+                fact.horizon,
+                fact.period_end,
+                fact.stage,
+                fact.background,
+                fact.confidence,
+                fact.evidence,
+                fact.evidence_start,
+                fact.evidence_end,
+                published,
+                fact.extractor_version or rec.extractor_version,
+                run_id,
+            )
+        )
+    return rows
+
+
+def _stage(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{table} AS SELECT * FROM {table} LIMIT 0")
+    if rows:
+        appender = con.appender(f"stage_{table}")
+        appender.append_rows(rows)
+        appender.flush()
+
+
+def _dedupe_last(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Keep the last row per key (column 0): DuckDB's upsert would keep the first."""
+    return list({row[0]: row for row in rows}.values())
+
+
+def load_pages(db_path: str, records: Sequence[PageRecord], *, run_id: str) -> LoadResult:
+    """Load one batch of page outcomes in one transaction; safe to repeat."""
+    if not records:
+        return LoadResult()
+    now = datetime.now()
+    page_rows, article_rows, fact_rows = [], [], []
+    for rec in records:
+        article_id = article_id_for(rec.article.canonical_url) if rec.article else None
+        page_rows.append(_page_row(rec, run_id, article_id))
+        if rec.article is not None and article_id is not None:
+            article_rows.append(_article_row(rec, run_id, article_id, now))
+            fact_rows.extend(_fact_rows(rec, run_id, article_id))
+    page_rows = _dedupe_last(page_rows)
+    article_rows = _dedupe_last(article_rows)
+    # Facts of an article that appears twice in the batch come from its last copy.
+    kept_articles = {row[0] for row in article_rows}
+    fact_rows = _dedupe_last([r for r in fact_rows if r[1] in kept_articles])
+    with writer(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _stage(con, "pages", page_rows)
+            _stage(con, "articles", article_rows)
+            _stage(con, "facts", fact_rows)
+            new_ids = [
+                row[0]
+                for row in con.execute(
+                    "SELECT article_id FROM stage_articles"
+                    " WHERE article_id NOT IN (SELECT article_id FROM articles)"
+                ).fetchall()
+            ]
+            con.execute(_MERGE_PAGES)
+            con.execute(_MERGE_ARTICLES)
+            con.execute("DELETE FROM facts WHERE article_id IN (SELECT article_id FROM stage_articles)")
+            con.execute("INSERT INTO facts SELECT * FROM stage_facts")
+            for table in ("pages", "articles", "facts"):
+                con.execute(f"DROP TABLE stage_{table}")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    log.info(
+        "loaded %d pages, %d articles (%d new), %d facts",
+        len(page_rows), len(article_rows), len(new_ids), len(fact_rows),
+    )  # fmt: skip
+    return LoadResult(
+        pages=len(page_rows),
+        articles=len(article_rows),
+        new_articles=len(new_ids),
+        facts=len(fact_rows),
+        new_article_ids=tuple(new_ids),
+    )

@@ -1,0 +1,170 @@
+"""Run and source bookkeeping: ``runs``, ``source_runs``, ``sources``.
+
+Incremental state lives next to the data, not in the scheduler: a run row is
+written when a run starts and closed when it ends, so a run that was killed
+stays visible (and is marked ``crashed`` when the next run starts).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from warehouse.connection import writer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRunStats:
+    """One source's figures in one run."""
+
+    source: str
+    status: str = "ok"  # ok | failed | skipped
+    error: str | None = None
+    discovered: int = 0
+    fetched: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    rejected: int = 0
+    articles: int = 0
+    new_articles: int = 0
+    facts: int = 0
+    no_date: int = 0
+    failed_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+def start_run(
+    db_path: str,
+    run_id: str,
+    *,
+    flow_name: str,
+    flow_run_id: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> None:
+    """Record a run as started; earlier runs left ``running`` become ``crashed``."""
+    with writer(db_path) as con:
+        con.execute("UPDATE runs SET status = 'crashed' WHERE status = 'running' AND run_id <> ?", [run_id])
+        con.execute(
+            "INSERT INTO runs (run_id, flow_run_id, flow_name, started_at, status, parameters)"
+            " VALUES (?, ?, ?, ?, 'running', ?)"
+            " ON CONFLICT (run_id) DO UPDATE SET status = 'running', started_at = excluded.started_at",
+            [
+                run_id,
+                flow_run_id,
+                flow_name,
+                datetime.now(),
+                json.dumps(parameters or {}, default=str),
+            ],
+        )
+
+
+def finish_run(db_path: str, run_id: str, *, status: str) -> None:
+    """Close a run, totalling its per-source figures."""
+    with writer(db_path) as con:
+        con.execute(
+            """
+            UPDATE runs SET status = ?, ended_at = ?,
+                discovered = t.discovered, fetched = t.fetched, unchanged = t.unchanged,
+                failed = t.failed, articles = t.articles, facts = t.facts
+            FROM (SELECT COALESCE(sum(discovered), 0) AS discovered, COALESCE(sum(fetched), 0) AS fetched,
+                         COALESCE(sum(unchanged), 0) AS unchanged, COALESCE(sum(failed), 0) AS failed,
+                         COALESCE(sum(articles), 0) AS articles, COALESCE(sum(facts), 0) AS facts
+                  FROM source_runs WHERE run_id = ?) AS t
+            WHERE runs.run_id = ?
+            """,
+            [status, datetime.now(), run_id, run_id],
+        )
+
+
+def register_sources(db_path: str, sources: Iterable[tuple[str, str, str, str | None]]) -> None:
+    """Upsert source definitions ``(name, kind, location, language)``."""
+    rows = list(sources)
+    if not rows:
+        return
+    with writer(db_path) as con:
+        for name, kind, location, language in rows:
+            con.execute(
+                "INSERT INTO sources (name, kind, location, language) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind,"
+                " location = excluded.location, language = excluded.language",
+                [name, kind, location, language],
+            )
+
+
+def record_source_run(db_path: str, run_id: str, stats: SourceRunStats) -> None:
+    """Store a source's figures for this run and update its health."""
+    values = asdict(stats)
+    values["failed_by_reason"] = json.dumps(stats.failed_by_reason)
+    columns = ["run_id", *values]
+    now = datetime.now()
+    with writer(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            f"INSERT OR REPLACE INTO source_runs ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' for _ in columns)})",
+            [run_id, *values.values()],
+        )
+        if stats.status == "ok":
+            con.execute(
+                "UPDATE sources SET last_success_at = ?, consecutive_failures = 0, run_id = ? WHERE name = ?",
+                [now, run_id, stats.source],
+            )
+        elif stats.status == "failed":
+            con.execute(
+                "UPDATE sources SET last_error = ?, last_error_at = ?,"
+                " consecutive_failures = consecutive_failures + 1, run_id = ? WHERE name = ?",
+                [stats.error, now, run_id, stats.source],
+            )
+        con.execute("COMMIT")
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPage:
+    """What the warehouse remembers of a URL fetched before."""
+
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+
+
+def known_pages(db_path: str, urls: Iterable[str]) -> dict[str, KnownPage]:
+    """Validators and content hash of URLs stored before (conditional GET, change check)."""
+    wanted = list(dict.fromkeys(urls))
+    if not wanted or not os.path.exists(db_path):
+        return {}
+    # The pipeline's own process holds the file read-write between batches, and
+    # DuckDB refuses a second, read-only configuration in the same process.
+    with writer(db_path) as con:
+        rows = con.execute(
+            "SELECT url, etag, last_modified, content_hash FROM pages"
+            " WHERE url IN (SELECT unnest(?)) AND raw_gz IS NOT NULL AND article_id IS NOT NULL",
+            [wanted],
+        ).fetchall()
+    return {row[0]: KnownPage(row[1], row[2], row[3]) for row in rows}
+
+
+def source_health(db_path: str, *, min_failures: int = 0) -> list[dict[str, Any]]:
+    """Every source with its status and recent yields, worst first."""
+    with writer(db_path) as con:
+        rows = con.execute(
+            """
+            SELECT s.name, s.kind, s.enabled, s.consecutive_failures, s.last_success_at,
+                   s.last_error, list(r.new_articles ORDER BY ru.started_at DESC)[1:5] AS recent_yield
+            FROM sources s
+            LEFT JOIN source_runs r ON r.source = s.name
+            LEFT JOIN runs ru ON ru.run_id = r.run_id
+            WHERE s.consecutive_failures >= ?
+            GROUP BY ALL
+            ORDER BY s.consecutive_failures DESC, s.name
+            """,
+            [min_failures],
+        ).fetchall()
+        names = [d[0] for d in con.description or []]
+    return [dict(zip(names, row, strict=True)) for row in rows]
