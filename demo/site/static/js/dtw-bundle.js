@@ -1,0 +1,1 @@
+/* demo bundle: intentionally empty */

@@ -1,0 +1,1 @@
+/* demo metrics stub: intentionally empty */
