@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import lxml.etree
 import lxml.html
@@ -60,10 +60,21 @@ def _main_text(tree: HtmlElement, metadata: PageMetadata, url: str) -> str:
     return text.strip()
 
 
+def _link_share(text: str, tree: HtmlElement) -> float:
+    """Share of the main text made of lines that are whole link texts (a listing's signature)."""
+    anchors = {" ".join(a.text_content().split()) for a in tree.iterfind(".//a")}
+    anchors.discard("")
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    total = sum(len(line) for line in lines) or 1
+    return sum(len(line) for line in lines if line.lstrip("-•* ") in anchors) / total
+
+
 def _check_article(text: str, metadata: PageMetadata, tree: HtmlElement, lang: str | None, url: str) -> None:
     title = metadata.title or ""
     if _ERROR_TITLE.search(title):
         raise ErrorPage(f"the page is an error page (title {title[:80]!r})", url=url)
+    if not metadata.jsonld and _link_share(text, tree) > 0.6:
+        raise IndexPage("the page lists links but carries no article", url=url)
     minimum = MIN_CHARS.get(lang or "", MIN_CHARS_DEFAULT)
     if len(text) < minimum:
         if metadata.is_paywalled:
@@ -86,11 +97,7 @@ def extract_article(
     then detection) or already-decoded text. Raises a subclass of
     :class:`extractors.errors.NotAnArticle` when the page is not an article.
     """
-    encoding: str | None = None
-    if isinstance(html, bytes):
-        html, encoding = decode_html(html, declared_charset)
-    tree = _parse(html, url)
-    metadata = read_metadata(tree)
+    tree, metadata, encoding = _prepare(html, url, declared_charset)
     text = _main_text(tree, metadata, url)
     language = detect_language(text) or _short_lang(metadata.language)
     _check_article(text, metadata, tree, language, url)
@@ -110,6 +117,29 @@ def extract_article(
         encoding=encoding,
         metadata={k: v for k, v in metadata.jsonld.items() if k != "articleBody"},
     )
+
+
+def _prepare(
+    html: bytes | str, url: str, declared_charset: str | None
+) -> tuple[HtmlElement, PageMetadata, str | None]:
+    encoding: str | None = None
+    if isinstance(html, bytes):
+        html, encoding = decode_html(html, declared_charset)
+    tree = _parse(html, url)
+    return tree, read_metadata(tree), encoding
+
+
+def find_published_in_page(
+    html: bytes | str, url: str, *, declared_charset: str | None = None, fetched_at: datetime | None = None
+) -> date | None:
+    """The publication date of any page, article or not (for date-only uses and benchmarks)."""
+    tree, metadata, _ = _prepare(html, url, declared_charset)
+    body = tree.find(".//body")
+    sample = (body if body is not None else tree).text_content()[:5000]
+    found, _source = find_published(
+        tree, metadata, url=url, language=detect_language(sample), fetched_at=fetched_at
+    )
+    return found
 
 
 def _short_lang(tag: str | None) -> str | None:

@@ -101,6 +101,6 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if text is not None:
         return text, "utf-8"
     best = from_bytes(data[:200_000]).best()
-    codec = normalise_charset(best.encoding) if best is not None else None
-    codec = codec or "utf-8"
+    detected = normalise_charset(best.encoding) if best is not None else None
+    codec = detected or "utf-8"
     return data.decode(codec, "replace"), codec

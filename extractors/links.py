@@ -16,7 +16,8 @@ from urllib.parse import urljoin
 
 import feedparser
 import lxml.etree
-import lxml.html
+from bs4 import BeautifulSoup
+from bs4.filter import SoupStrainer
 
 from extractors.dates import parse_iso_date
 
@@ -105,16 +106,19 @@ def parse_sitemap(data: bytes, base_url: str) -> Sitemap:
 
 
 def autodiscover_feeds(html: str | bytes, base_url: str) -> list[str]:
-    """Feed URLs a page announces with ``<link rel="alternate" type="…rss+xml">``."""
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        return []
+    """Feed URLs a page announces with ``<link rel="alternate" type="…rss+xml">``.
+
+    Homepages are the messiest HTML a crawler meets (unclosed heads, scripts
+    full of markup), so this uses BeautifulSoup, which never gives up on a
+    document, and parses only the ``<link>`` elements.
+    """
+    soup = BeautifulSoup(html, "lxml", parse_only=SoupStrainer("link"))
     feeds = []
-    for link in tree.iterfind(".//link"):
-        rels = (link.get("rel") or "").lower().split()
-        kind = (link.get("type") or "").lower().split(";")[0].strip()
+    for link in soup.find_all("link"):
+        rel: str | list[str] = link.get("rel") or []
+        rels = [r.lower() for r in (rel.split() if isinstance(rel, str) else rel)]
+        kind = str(link.get("type") or "").lower().split(";")[0].strip()
         href = link.get("href")
-        if "alternate" in rels and kind in FEED_TYPES and href:
+        if "alternate" in rels and kind in FEED_TYPES and isinstance(href, str) and href.strip():
             feeds.append(urljoin(base_url, href.strip()))
     return list(dict.fromkeys(feeds))

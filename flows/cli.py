@@ -28,6 +28,7 @@ def _prefect_defaults() -> None:
     """Offline-friendly Prefect settings unless the user chose otherwise, library logs at INFO."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,extractors,warehouse")
     for name in ("flows", "extractors", "warehouse"):
         logging.getLogger(name).setLevel(logging.INFO)

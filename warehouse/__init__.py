@@ -7,7 +7,8 @@ every write is a short transaction that releases the file for readers.
 
 from warehouse.connection import open_connection, reader, writer
 from warehouse.errors import MigrationError, UnknownTrend, WarehouseBusy, WarehouseError
-from warehouse.load import load_pages
+from warehouse.load import load_pages, load_records
+from warehouse.migrations import apply_migrations
 from warehouse.records import LoadResult, PageRecord, article_id_for
 from warehouse.runs import (
     KnownPage,
@@ -31,11 +32,13 @@ __all__ = [
     "UnknownTrend",
     "WarehouseBusy",
     "WarehouseError",
+    "apply_migrations",
     "article_id_for",
     "finish_run",
     "known_pages",
     "list_trends",
     "load_pages",
+    "load_records",
     "open_connection",
     "query_trend",
     "reader",

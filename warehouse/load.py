@@ -135,9 +135,15 @@ def _dedupe_last(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 def load_pages(db_path: str, records: Sequence[PageRecord], *, run_id: str) -> LoadResult:
-    """Load one batch of page outcomes in one transaction; safe to repeat."""
+    """Load one batch of page outcomes into the file at ``db_path``; safe to repeat."""
     if not records:
         return LoadResult()
+    with writer(db_path) as con:
+        return load_records(con, records, run_id=run_id)
+
+
+def load_records(con: duckdb.DuckDBPyConnection, records: Sequence[PageRecord], *, run_id: str) -> LoadResult:
+    """Load one batch through an open, migrated connection, in one transaction."""
     now = datetime.now()
     page_rows, article_rows, fact_rows = [], [], []
     for rec in records:
@@ -151,29 +157,28 @@ def load_pages(db_path: str, records: Sequence[PageRecord], *, run_id: str) -> L
     # Facts of an article that appears twice in the batch come from its last copy.
     kept_articles = {row[0] for row in article_rows}
     fact_rows = _dedupe_last([r for r in fact_rows if r[1] in kept_articles])
-    with writer(db_path) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _stage(con, "pages", page_rows)
-            _stage(con, "articles", article_rows)
-            _stage(con, "facts", fact_rows)
-            new_ids = [
-                row[0]
-                for row in con.execute(
-                    "SELECT article_id FROM stage_articles"
-                    " WHERE article_id NOT IN (SELECT article_id FROM articles)"
-                ).fetchall()
-            ]
-            con.execute(_MERGE_PAGES)
-            con.execute(_MERGE_ARTICLES)
-            con.execute("DELETE FROM facts WHERE article_id IN (SELECT article_id FROM stage_articles)")
-            con.execute("INSERT INTO facts SELECT * FROM stage_facts")
-            for table in ("pages", "articles", "facts"):
-                con.execute(f"DROP TABLE stage_{table}")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _stage(con, "pages", page_rows)
+        _stage(con, "articles", article_rows)
+        _stage(con, "facts", fact_rows)
+        new_ids = [
+            row[0]
+            for row in con.execute(
+                "SELECT article_id FROM stage_articles"
+                " WHERE article_id NOT IN (SELECT article_id FROM articles)"
+            ).fetchall()
+        ]
+        con.execute(_MERGE_PAGES)
+        con.execute(_MERGE_ARTICLES)
+        con.execute("DELETE FROM facts WHERE article_id IN (SELECT article_id FROM stage_articles)")
+        con.execute("INSERT INTO facts SELECT * FROM stage_facts")
+        for table in ("pages", "articles", "facts"):
+            con.execute(f"DROP TABLE stage_{table}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     log.info(
         "loaded %d pages, %d articles (%d new), %d facts",
         len(page_rows), len(article_rows), len(new_ids), len(fact_rows),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -118,11 +119,12 @@ class Fetcher:
         policy: FetchPolicy,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        run_key: str = "",
+        run_key: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.policy = policy
-        self.run_key = run_key
+        # robots.txt is cached per run; a fetcher outside a run gets a cache of its own.
+        self.run_key = run_key or uuid.uuid4().hex
         self._sleep = sleep
         self._address_policy = AddressPolicy.allowing(policy.allow_hosts)
         self._client = httpx.AsyncClient(
@@ -210,13 +212,12 @@ class Fetcher:
                     etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"),
                     body=body, fetched_at=_now(), headers=dict(resp.headers),
                 )  # fmt: skip
-        except BlockedConnection as exc:
-            raise BlockedAddress(str(exc), url=current) from exc
         except httpx.TimeoutException as exc:
             raise FetchTimeout(f"{type(exc).__name__}: {exc}", url=current) from exc
-        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            raise ConnectionFailed(f"{type(exc).__name__}: {exc}", url=current) from exc
         except httpx.TransportError as exc:
+            # httpx re-raises the pool's errors as its own; the guard's refusal is the cause.
+            if isinstance(exc.__cause__, BlockedConnection):
+                raise BlockedAddress(str(exc.__cause__), url=current) from exc
             raise ConnectionFailed(f"{type(exc).__name__}: {exc}", url=current) from exc
 
     def _raise_for_status(self, resp: httpx.Response, url: str) -> None:
@@ -243,6 +244,10 @@ class Fetcher:
         plain = not resp.headers.get("content-encoding")
         if plain and declared and declared.isdigit() and int(declared) > self.policy.max_bytes:
             raise TooLarge(f"Content-Length {declared} over {self.policy.max_bytes}", url=url)
+        if resp.is_stream_consumed:  # a transport that handed over a fully read response
+            if len(resp.content) > self.policy.max_bytes:
+                raise TooLarge(f"body over {self.policy.max_bytes} bytes", url=url)
+            return resp.content
         decoder = BoundedDecoder(resp.headers.get("content-encoding"), self.policy.max_bytes)
         chunks: list[bytes] = []
         try:
@@ -274,6 +279,8 @@ class Fetcher:
             rules = RobotsRules.from_text(text)
         except ClientError:
             rules = RobotsRules(None)  # no robots.txt: everything allowed
+        except BlockedAddress:
+            raise  # the page itself is refused for the same reason
         except FetchError as exc:
             rules = RobotsRules(None, unreachable=f"robots.txt unavailable: {exc.reason}")
         ROBOTS.put(self.run_key, origin, rules)
@@ -301,8 +308,8 @@ class Fetcher:
             if self.policy.respect_robots and urlsplit(url).scheme in ("http", "https"):
                 try:
                     rules = await self._robots(url)
-                except FetchError as exc:  # pragma: no cover - _robots turns these into rules
-                    rules = RobotsRules(None, unreachable=str(exc))
+                except FetchError as exc:
+                    return self._failed(url, exc, attempts)
                 if not rules.allows(self.policy.user_agent, url):
                     reason = "robots_unreachable" if rules.unreachable else "robots"
                     detail = rules.unreachable or "disallowed by robots.txt"

@@ -1,0 +1,123 @@
+"""Warehouse tests on in-memory DuckDB: migrations and idempotent batch loads."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import duckdb
+import pytest
+
+from extractors.models import Article, Fact
+from warehouse import PageRecord, apply_migrations, load_records
+from warehouse.migrations import available_migrations
+
+T0 = datetime(2026, 11, 24, 2, 0)
+T1 = datetime(2026, 11, 25, 2, 0)
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(":memory:")
+    apply_migrations(connection)
+    yield connection
+    connection.close()
+
+
+def article(url: str, text: str = "Microsoft will invest $2.9 billion in Japan over two years.") -> Article:
+    return Article(
+        url=url, canonical_url=url, title="Microsoft in Japan", text=text, published=date(2024, 4, 10),
+        language="en", authors=("A. Writer",),
+    )  # fmt: skip
+
+
+def fact(evidence: str = "Microsoft will invest $2.9 billion in Japan over two years.") -> Fact:
+    return Fact(
+        type="investment", actor="Microsoft", evidence=evidence, evidence_start=0,
+        evidence_end=len(evidence), target_country="JP", amount=2.9e9, currency="USD", amount_usd=2.9e9,
+        horizon="over two years", extractor_version="t",
+    )  # fmt: skip
+
+
+def fetched(url: str, body: bytes = b"<html>v1</html>", *, at: datetime = T0, facts: int = 1) -> PageRecord:
+    return PageRecord(
+        url=url, source="s", status="fetched", checked_at=at, fetched_at=at, body=body, etag='"v1"',
+        http_status=200, article=article(url), facts=tuple(fact() for _ in range(facts)), topics=("cloud",),
+        extractor_version="t",
+    )  # fmt: skip
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM pages), (SELECT count(*) FROM articles), (SELECT count(*) FROM facts)"
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def test_migrations_are_recorded_and_rerunnable(con: duckdb.DuckDBPyConnection) -> None:
+    versions = [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()]
+    assert versions == [m.version for m in available_migrations()]
+    assert apply_migrations(con) == []  # second time: nothing to do
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert {"sources", "runs", "pages", "articles", "facts", "source_runs"} <= tables
+
+
+def test_loading_twice_changes_nothing(con: duckdb.DuckDBPyConnection) -> None:
+    batch = [fetched("https://a.example/1"), fetched("https://a.example/2")]
+    first = load_records(con, batch, run_id="r1")
+    assert (first.articles, first.new_articles, first.facts) == (2, 2, 2)
+    second = load_records(con, batch, run_id="r2")
+    assert second.new_articles == 0
+    assert counts(con) == (2, 2, 2)
+
+
+def test_duplicates_inside_one_batch_keep_the_last(con: duckdb.DuckDBPyConnection) -> None:
+    url = "https://a.example/1"
+    load_records(con, [fetched(url, b"old"), fetched(url, b"new", at=T1)], run_id="r1")
+    assert counts(con) == (1, 1, 1)
+    raw = con.execute("SELECT raw_gz FROM pages").fetchone()
+    assert raw is not None and gzip.decompress(raw[0]) == b"new"
+
+
+def test_reload_replaces_facts_and_keeps_first_seen(con: duckdb.DuckDBPyConnection) -> None:
+    url = "https://a.example/1"
+    load_records(con, [fetched(url, facts=1)], run_id="r1")
+    first_seen = con.execute("SELECT first_seen_at FROM articles").fetchone()
+    changed = PageRecord(
+        url=url, source="s", status="fetched", checked_at=T1, fetched_at=T1, body=b"v2",
+        article=article(url, "New text."), facts=(), extractor_version="t",
+    )  # fmt: skip
+    load_records(con, [changed], run_id="r2")
+    assert counts(con) == (1, 1, 0)
+    assert con.execute("SELECT first_seen_at FROM articles").fetchone() == first_seen
+    assert con.execute("SELECT text, run_id FROM articles").fetchone() == ("New text.", "r2")
+
+
+def test_failure_after_success_keeps_bytes_and_validators(con: duckdb.DuckDBPyConnection) -> None:
+    url = "https://a.example/1"
+    load_records(con, [fetched(url)], run_id="r1")
+    failed = PageRecord(url=url, source="s", status="failed", checked_at=T1, reason="timeout", detail="slow")
+    load_records(con, [failed], run_id="r2")
+    row = con.execute(
+        "SELECT status, reason, etag, raw_gz IS NOT NULL, article_id IS NOT NULL, checked_at FROM pages"
+    )
+    assert row.fetchone() == ("failed", "timeout", '"v1"', True, True, T1)
+    assert counts(con) == (1, 1, 1)
+
+
+def test_every_row_carries_its_run(con: duckdb.DuckDBPyConnection) -> None:
+    load_records(con, [fetched("https://a.example/1")], run_id="run-42")
+    for table in ("pages", "articles", "facts"):
+        assert con.execute(f"SELECT DISTINCT run_id FROM {table}").fetchall() == [("run-42",)]
+
+
+def test_a_failing_batch_leaves_nothing_half_loaded(con: duckdb.DuckDBPyConnection) -> None:
+    good = fetched("https://a.example/1")
+    bad = PageRecord(url="https://a.example/2", source="s", status="fetched", checked_at=T0,
+                     article=article("https://a.example/2"), facts=(fact(),))  # fmt: skip
+    object.__setattr__(bad, "status", None)  # violates NOT NULL on pages.status
+    with pytest.raises(duckdb.Error):
+        load_records(con, [good, bad], run_id="r1")
+    assert counts(con) == (0, 0, 0)
