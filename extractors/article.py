@@ -28,6 +28,9 @@ from extractors.urls import resolve_canonical
 
 log = logging.getLogger(__name__)
 
+# Bump when a change here alters what is stored for a page (see `newsfacts reextract`).
+ARTICLE_EXTRACTOR_VERSION = "article-2026.11.1"
+
 # Minimum main-text length: CJK scripts pack about three times more per character.
 MIN_CHARS = {"ja": 120, "ko": 150, "zh": 100}
 MIN_CHARS_DEFAULT = 350

@@ -81,6 +81,7 @@ class Fact:
     horizon: str | None = None
     period_end: date | None = None
     stage: str | None = None
+    revises: bool = False  # the sentence revises an earlier figure or stage ("raises", "上方修正", "증액")
     background: bool = False
     confidence: float = 0.5
     extractor_version: str = ""

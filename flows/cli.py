@@ -90,6 +90,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         delay=args.delay,
         concurrency=args.concurrency,
         user_agent=args.user_agent,
+        batch_size=args.batch_size,
     )
     _print_summary(summary)
     return 0
@@ -172,6 +173,51 @@ def cmd_trends(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from flows.reextract import reextract_pages
+
+    if not _database_exists(args.db, "reextract"):
+        return 2
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r  re-extracted {done}/{total} pages", end="", file=sys.stderr, flush=True)
+
+    counts = reextract_pages(args.db, everything=args.all, batch_size=args.batch_size, progress=progress)
+    if counts["pages"]:
+        print(file=sys.stderr)
+        print(
+            f"re-extracted {counts['pages']} stored pages: {counts['articles']} articles,"
+            f" {counts['facts']} facts, {counts['rejected']} rejected; {counts['events']} events"
+        )
+    else:
+        print("nothing to do: every stored page is extracted by the current extractor version")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from warehouse.export import export_parquet
+
+    if args.format != "parquet":
+        print(f"newsfacts export: unsupported format {args.format!r}", file=sys.stderr)
+        return 2
+    if not _database_exists(args.db, "export"):
+        return 2
+    files = export_parquet(args.db, args.dir)
+    print(f"wrote {len(files)} Parquet files to {args.dir}")
+    return 0
+
+
+def _database_exists(db: str, command: str) -> bool:
+    from warehouse import work_path
+
+    if os.path.exists(db) or os.path.exists(work_path(db)):
+        return True
+    print(
+        f"newsfacts {command}: no database at {db} (run `make demo` or `newsfacts ingest`)", file=sys.stderr
+    )
+    return False
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsfacts",
@@ -218,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=int, metavar="N", help="requests in flight overall (default 16)"
     )
     ingest.add_argument("--user-agent", metavar="UA", help="User-Agent header (default names this crawler)")
+    ingest.add_argument(
+        "--batch-size", type=int, default=100, metavar="N", help="pages per fetch/extract/load batch"
+    )
     add_db(ingest)
     ingest.set_defaults(func=cmd_ingest)
 
@@ -248,6 +297,32 @@ def build_parser() -> argparse.ArgumentParser:
     trends.add_argument("--limit", type=int, metavar="N", help="print at most N rows")
     add_db(trends)
     trends.set_defaults(func=cmd_trends)
+
+    reextract = sub.add_parser(
+        "reextract",
+        help="re-run the extractors over stored pages (no network)",
+        description=(
+            "Extract again, from the raw pages kept in the warehouse, every page whose article was produced"
+            " by another extractor version; replaces its article and facts and rebuilds events. Needs no"
+            " network and no Prefect server."
+        ),
+    )
+    reextract.add_argument(
+        "--all", action="store_true", help="re-extract every stored page, not only stale ones"
+    )
+    reextract.add_argument("--batch-size", type=int, default=200, metavar="N", help="pages per transaction")
+    add_db(reextract)
+    reextract.set_defaults(func=cmd_reextract)
+
+    export = sub.add_parser(
+        "export",
+        help="write every table and trend view to Parquet",
+        description="Write each table and trend view as DIR/NAME.parquet (raw page bytes are not exported).",
+    )
+    export.add_argument("--format", default="parquet", choices=["parquet"], help="output format")
+    export.add_argument("dir", metavar="DIR", help="output folder (created if missing)")
+    add_db(export)
+    export.set_defaults(func=cmd_export)
     return parser
 
 

@@ -13,7 +13,9 @@ import gzip
 import hashlib
 import json
 import logging
+import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,16 +44,18 @@ class ServedFile:
     etag: str
 
 
-def _load_site(root: Path, base_url: str, header_charset: dict[str, str | None]) -> dict[str, ServedFile]:
+def _load_site(
+    root: Path, base_url: str, header_charset: dict[str, str | None], *, prefix: str = ""
+) -> dict[str, ServedFile]:
     files: dict[str, ServedFile] = {}
     for path in sorted(root.rglob("*")):
         if not path.is_file():
             continue
-        rel = "/" + path.relative_to(root).as_posix()
-        body = path.read_bytes().replace(PLACEHOLDER, base_url.encode("ascii"))
+        rel = prefix + "/" + path.relative_to(root).as_posix()
+        body = path.read_bytes().replace(PLACEHOLDER, (base_url + prefix).encode("ascii"))
         ctype = _TYPES.get(path.suffix, "application/octet-stream")
         if path.suffix == ".html":
-            charset = header_charset.get(rel, "utf-8")
+            charset = header_charset.get(rel.removeprefix(prefix), "utf-8")
             ctype = f"text/html; charset={charset}" if charset else "text/html"
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         files[rel] = ServedFile(body, ctype, etag)
@@ -76,6 +80,33 @@ def header_charsets(corpus_dir: Path) -> dict[str, str | None]:
     return mapping
 
 
+_ITEM = re.compile(rb"<item>.*?</item>", re.DOTALL)
+
+
+def _mirror(
+    root: Path, base_url: str, header_charset: dict[str, str | None], copies: int
+) -> dict[str, ServedFile]:
+    """The site ``copies`` times under ``/c<n>/``, each copy with its own URLs and canonicals,
+    plus ``/feed.xml`` listing every copy's articles (for load and durability tests)."""
+    files: dict[str, ServedFile] = {}
+    items: list[bytes] = []
+    for n in range(copies):
+        copy = _load_site(root, base_url, header_charset, prefix=f"/c{n}")
+        items += _ITEM.findall(copy[f"/c{n}/feed.xml"].body)
+        files.update(copy)
+    feed = (
+        b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Demo mirror</title>'
+        + f"<link>{base_url}/</link><description>{copies} copies of the demo corpus</description>".encode()
+        + b"".join(items)
+        + b"</channel></rss>"
+    )
+    files["/feed.xml"] = ServedFile(
+        feed, "application/rss+xml", '"' + hashlib.sha256(feed).hexdigest()[:16] + '"'
+    )
+    files["/robots.txt"] = files["/c0/robots.txt"]
+    return files
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _SiteServer
     protocol_version = "HTTP/1.1"
@@ -84,6 +115,8 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("demo server: " + format, *args)
 
     def do_GET(self) -> None:
+        if self.server.delay_s and not self.path.endswith(("robots.txt", "feed.xml")):
+            time.sleep(self.server.delay_s)
         path = unquote(urlsplit(self.path).path)
         served = self.server.files.get(path)
         self.server.hits[path] = self.server.hits.get(path, 0) + 1
@@ -120,6 +153,7 @@ class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     files: dict[str, ServedFile]
     hits: dict[str, int]
+    delay_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +169,14 @@ class RunningSite:
 
 
 @contextmanager
-def serve_demo(corpus_dir: Path = DEMO_DIR, *, port: int = 0) -> Iterator[RunningSite]:
-    """Serve ``corpus_dir/site`` on 127.0.0.1 (a free port unless given) until the block ends."""
+def serve_demo(
+    corpus_dir: Path = DEMO_DIR, *, port: int = 0, copies: int = 1, delay_s: float = 0.0
+) -> Iterator[RunningSite]:
+    """Serve ``corpus_dir/site`` on 127.0.0.1 (a free port unless given) until the block ends.
+
+    ``copies`` > 1 mirrors the corpus under ``/c<n>/`` (see :func:`_mirror`);
+    ``delay_s`` makes every page answer that much later, like a slow site.
+    """
     site_root = corpus_dir / "site"
     if not site_root.is_dir():
         raise FileNotFoundError(f"no demo site at {site_root}")
@@ -149,8 +189,13 @@ def serve_demo(corpus_dir: Path = DEMO_DIR, *, port: int = 0) -> Iterator[Runnin
         server = _SiteServer(("127.0.0.1", 0), _Handler)
     host, bound_port = server.server_address[:2]
     base_url = f"http://{host}:{bound_port}"
-    server.files = _load_site(site_root, base_url, header_charsets(corpus_dir))
+    charsets = header_charsets(corpus_dir)
+    if copies > 1:
+        server.files = _mirror(site_root, base_url, charsets, copies)
+    else:
+        server.files = _load_site(site_root, base_url, charsets)
     server.hits = {}
+    server.delay_s = delay_s
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
     thread.start()
     log.info("demo site on %s (%d files)", base_url, len(server.files))

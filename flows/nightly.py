@@ -38,7 +38,9 @@ from warehouse import (
     finish_run,
     known_pages,
     load_pages,
+    new_events,
     record_source_run,
+    refresh_events,
     register_sources,
     source_health,
     start_run,
@@ -303,8 +305,17 @@ def nightly_ingest(
             f", reasons {stat.failed_by_reason}" if stat.failed_by_reason else "",
         )  # fmt: skip
     run_failed = bool(stats) and all(s.status == "failed" for s in stats.values())
+    event_count = refresh_events(db_path, run_id=run_id)
+    fresh = new_events(db_path, run_id)
+    logger.info("%d events in the warehouse, %d first seen in this run", event_count, len(fresh))
     finish_run(db_path, run_id, status="failed" if run_failed else "completed")
-    summary = {"run_id": run_id, "db_path": db_path, "sources": {n: _as_dict(s) for n, s in stats.items()}}
+    summary = {
+        "run_id": run_id,
+        "db_path": db_path,
+        "sources": {n: _as_dict(s) for n, s in stats.items()},
+        "events": event_count,
+        "new_events": len(fresh),
+    }
     if run_failed:
         raise RuntimeError(f"every source failed in run {run_id}")
     return summary

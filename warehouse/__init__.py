@@ -5,8 +5,9 @@ a connection, so callers (Prefect tasks on any worker) pass plain strings and
 every write is a short transaction that releases the file for readers.
 """
 
-from warehouse.connection import open_connection, reader, writer
+from warehouse.connection import open_connection, publish, reader, work_path, writer
 from warehouse.errors import MigrationError, UnknownTrend, WarehouseBusy, WarehouseError
+from warehouse.events import new_events, rebuild_events, refresh_events
 from warehouse.load import load_pages, load_records
 from warehouse.migrations import apply_migrations
 from warehouse.records import LoadResult, PageRecord, article_id_for
@@ -39,12 +40,17 @@ __all__ = [
     "list_trends",
     "load_pages",
     "load_records",
+    "new_events",
     "open_connection",
+    "publish",
     "query_trend",
     "reader",
+    "rebuild_events",
     "record_source_run",
+    "refresh_events",
     "register_sources",
     "source_health",
     "start_run",
+    "work_path",
     "writer",
 ]

@@ -1,20 +1,29 @@
-"""Opening the DuckDB file: storage format, lock waits, migrations.
+"""Opening the warehouse: a private working file for the writer, a published file for readers.
 
-DuckDB allows one writing process per file and, while it writes, no reader
-at all. The pipeline therefore never holds a connection for a whole run: it
-opens, writes one batch in one transaction, and closes (see ``load.py``), and
-every opener here, reader or writer, retries for a bounded time while the
-other side holds the lock.
+DuckDB lets one process write a file and, while it does, no other process
+may even open it read-only. A nightly run that wrote ``news.duckdb`` directly
+would lock every analyst out, and the ``duckdb`` CLI does not retry. So:
 
-New files are created in the v1.5.0 storage format so that the ``duckdb``
-command-line client from the package registry (1.5.x) can open them; later
-connections keep the format a file was created with.
+* the pipeline writes ``news.duckdb.work`` (its own file, beside the database),
+  in short transactions, one writer at a time (a lock per file in-process);
+* after batches (at most every ``PUBLISH_INTERVAL_S``) and at the end of a
+  run, :func:`publish` copies the closed, checkpointed working file to a
+  temporary name and ``os.replace``-s it over ``news.duckdb``: an atomic swap;
+* readers open ``news.duckdb`` read-only and never meet a lock: a reader that
+  has the old file open keeps its snapshot, the next one opens the new one.
+
+The working file is the source of truth between runs; if it is missing (a
+fresh clone, a copied database) it is seeded from the published file. New
+files are created in the v1.5.0 storage format, so the ``duckdb`` CLI from the
+package registry (1.5.x) can open them; later connections keep the format.
+``:memory:`` is supported for tests (nothing is published).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -30,15 +39,27 @@ log = logging.getLogger(__name__)
 
 STORAGE_VERSION = "v1.5.0"
 DEFAULT_LOCK_WAIT_S = 30.0
+PUBLISH_INTERVAL_S = 15.0
+WORK_SUFFIX = ".work"
 _RETRY_SLEEP_S = 0.05
-# One writer per file inside this process too: threads of one flow run take turns.
-_write_locks: dict[str, threading.Lock] = {}
-_write_locks_guard = threading.Lock()
+
+_locks: dict[str, threading.RLock] = {}
+_last_publish: dict[str, float] = {}
+_guard = threading.Lock()
 
 
-def _write_lock(path: str) -> threading.Lock:
-    with _write_locks_guard:
-        return _write_locks.setdefault(path, threading.Lock())
+def work_path(db_path: str) -> str:
+    """The writer's private file for the database published at ``db_path``."""
+    return db_path if db_path == ":memory:" else db_path + WORK_SUFFIX
+
+
+def _key(db_path: str) -> str:
+    return db_path if db_path == ":memory:" else os.path.abspath(db_path)
+
+
+def _lock(db_path: str) -> threading.RLock:
+    with _guard:
+        return _locks.setdefault(_key(db_path), threading.RLock())
 
 
 def _is_lock_conflict(exc: duckdb.Error) -> bool:
@@ -46,24 +67,24 @@ def _is_lock_conflict(exc: duckdb.Error) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _create_file(path: str) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{_sql_path(path)}' AS fresh (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute(f"ATTACH {_sql_literal(path)} AS fresh (STORAGE_VERSION '{STORAGE_VERSION}')")
         con.execute("DETACH fresh")
     finally:
         con.close()
 
 
-def _sql_path(path: str) -> str:
-    return path.replace("'", "''")
-
-
 def open_connection(
     path: str, *, read_only: bool = False, lock_wait_s: float = DEFAULT_LOCK_WAIT_S
 ) -> duckdb.DuckDBPyConnection:
-    """Open ``path`` (``:memory:`` allowed), waiting up to ``lock_wait_s`` for a lock."""
+    """Open one DuckDB file (``:memory:`` allowed), waiting up to ``lock_wait_s`` for its lock."""
     if path != ":memory:" and not read_only and not os.path.exists(path):
         _create_file(path)
     deadline = time.monotonic() + lock_wait_s
@@ -71,22 +92,28 @@ def open_connection(
         try:
             return duckdb.connect(path, read_only=read_only)
         except duckdb.IOException as exc:
-            if not _is_lock_conflict(exc) or time.monotonic() >= deadline:
-                if _is_lock_conflict(exc):
-                    raise WarehouseBusy(
-                        f"{path} stayed locked by another process for {lock_wait_s:.0f}s",
-                        db_path=path,
-                    ) from exc
+            if not _is_lock_conflict(exc):
                 raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"{path} stayed locked by another process for {lock_wait_s:.0f}s", db_path=path
+                ) from exc
             time.sleep(_RETRY_SLEEP_S)
 
 
+def _seed_work_file(db_path: str) -> None:
+    work = work_path(db_path)
+    if db_path != ":memory:" and not os.path.exists(work) and os.path.exists(db_path):
+        log.info("seeding the working file %s from %s", work, db_path)
+        shutil.copyfile(db_path, work)
+
+
 @contextmanager
-def writer(path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-write connection with the schema migrated; closed on exit."""
-    key = os.path.abspath(path) if path != ":memory:" else path
-    with _write_lock(key):
-        con = open_connection(path, lock_wait_s=lock_wait_s)
+def writer(db_path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-write connection to the working file, migrated; closed on exit."""
+    with _lock(db_path):
+        _seed_work_file(db_path)
+        con = open_connection(work_path(db_path), lock_wait_s=lock_wait_s)
         try:
             apply_migrations(con)
             yield con
@@ -94,10 +121,59 @@ def writer(path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterator[d
             con.close()
 
 
+def publish(db_path: str, *, force: bool = True) -> bool:
+    """Swap a copy of the working file in as ``db_path``; returns whether it did.
+
+    With ``force=False`` it publishes only if the last publish is older than
+    ``PUBLISH_INTERVAL_S`` (or ten times the last copy's duration, on big files).
+    """
+    if db_path == ":memory:":
+        return False
+    work = work_path(db_path)
+    with _lock(db_path):
+        if not os.path.exists(work):
+            return False
+        key = _key(db_path)
+        now = time.monotonic()
+        if not force and now - _last_publish.get(key, 0.0) < PUBLISH_INTERVAL_S:
+            return False
+        started = time.monotonic()
+        _remove_orphaned_copies(db_path)
+        tmp = f"{db_path}.tmp-{os.getpid()}-{threading.get_ident()}"
+        try:
+            shutil.copyfile(work, tmp)
+            os.replace(tmp, db_path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        took = time.monotonic() - started
+        _last_publish[key] = time.monotonic() + max(0.0, 10 * took - PUBLISH_INTERVAL_S)
+        log.info("published %s (%.1f MB in %.2fs)", db_path, os.path.getsize(db_path) / 1e6, took)
+        return True
+
+
+def _remove_orphaned_copies(db_path: str) -> None:
+    """Delete half-written copies left by a publisher that was killed mid-copy."""
+    for leftover in Path(db_path).parent.glob(Path(db_path).name + ".tmp-*"):
+        pid = leftover.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextmanager
-def reader(path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection that waits for a writer's batch to finish."""
-    con = open_connection(path, read_only=True, lock_wait_s=lock_wait_s)
+def reader(db_path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published database (never blocked by a running load)."""
+    con = open_connection(db_path, read_only=True, lock_wait_s=lock_wait_s)
     try:
         yield con
     finally:

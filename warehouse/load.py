@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.connection import writer
+from warehouse.connection import publish, writer
 from warehouse.records import LoadResult, PageRecord, article_id_for, fact_id_for
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,16 @@ ON CONFLICT (url) DO UPDATE SET
     raw_gz        = COALESCE(excluded.raw_gz, pages.raw_gz),
     fetched_at    = COALESCE(excluded.fetched_at, pages.fetched_at),
     article_id    = COALESCE(excluded.article_id, pages.article_id)
+"""
+
+_DROP_REJECTED = """
+CREATE OR REPLACE TEMP TABLE dropped AS
+SELECT p.article_id FROM pages p JOIN stage_pages s USING (url)
+WHERE s.status = 'rejected' AND p.article_id IS NOT NULL;
+DELETE FROM facts WHERE article_id IN (SELECT article_id FROM dropped);
+DELETE FROM articles WHERE article_id IN (SELECT article_id FROM dropped);
+UPDATE pages SET article_id = NULL WHERE article_id IN (SELECT article_id FROM dropped);
+DROP TABLE dropped;
 """
 
 _MERGE_ARTICLES = """
@@ -108,6 +118,7 @@ def _fact_rows(rec: PageRecord, run_id: str, article_id: str) -> list[tuple[Any,
                 fact.horizon,
                 fact.period_end,
                 fact.stage,
+                fact.revises,
                 fact.background,
                 fact.confidence,
                 fact.evidence,
@@ -134,16 +145,26 @@ def _dedupe_last(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return list({row[0]: row for row in rows}.values())
 
 
-def load_pages(db_path: str, records: Sequence[PageRecord], *, run_id: str) -> LoadResult:
+def load_pages(
+    db_path: str, records: Sequence[PageRecord], *, run_id: str, drop_rejected: bool = False
+) -> LoadResult:
     """Load one batch of page outcomes into the file at ``db_path``; safe to repeat."""
     if not records:
         return LoadResult()
     with writer(db_path) as con:
-        return load_records(con, records, run_id=run_id)
+        result = load_records(con, records, run_id=run_id, drop_rejected=drop_rejected)
+    publish(db_path, force=False)  # readers see progress without ever meeting a lock
+    return result
 
 
-def load_records(con: duckdb.DuckDBPyConnection, records: Sequence[PageRecord], *, run_id: str) -> LoadResult:
-    """Load one batch through an open, migrated connection, in one transaction."""
+def load_records(
+    con: duckdb.DuckDBPyConnection, records: Sequence[PageRecord], *, run_id: str, drop_rejected: bool = False
+) -> LoadResult:
+    """Load one batch through an open, migrated connection, in one transaction.
+
+    With ``drop_rejected`` (re-extraction), a page the extractor now rejects
+    loses the article and facts an earlier extractor derived from it.
+    """
     now = datetime.now()
     page_rows, article_rows, fact_rows = [], [], []
     for rec in records:
@@ -169,6 +190,8 @@ def load_records(con: duckdb.DuckDBPyConnection, records: Sequence[PageRecord], 
                 " WHERE article_id NOT IN (SELECT article_id FROM articles)"
             ).fetchall()
         ]
+        if drop_rejected:
+            con.execute(_DROP_REJECTED)
         con.execute(_MERGE_PAGES)
         con.execute(_MERGE_ARTICLES)
         con.execute("DELETE FROM facts WHERE article_id IN (SELECT article_id FROM stage_articles)")

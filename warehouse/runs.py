@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from warehouse.connection import writer
+from warehouse.connection import publish, writer
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def start_run(
 
 
 def finish_run(db_path: str, run_id: str, *, status: str) -> None:
-    """Close a run, totalling its per-source figures."""
+    """Close a run, totalling its per-source figures, and publish the database."""
     with writer(db_path) as con:
         con.execute(
             """
@@ -81,6 +81,7 @@ def finish_run(db_path: str, run_id: str, *, status: str) -> None:
             """,
             [status, datetime.now(), run_id, run_id],
         )
+    publish(db_path)
 
 
 def register_sources(db_path: str, sources: Iterable[tuple[str, str, str, str | None]]) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
+
 from warehouse.connection import reader
 from warehouse.errors import UnknownTrend
 
@@ -21,14 +23,21 @@ class TrendTable:
     rows: tuple[tuple[Any, ...], ...]
 
 
+_TREND_VIEWS = (
+    "SELECT view_name, COALESCE(comment, '') FROM duckdb_views()"
+    " WHERE NOT internal AND starts_with(view_name, 'trend_') ORDER BY view_name"
+)
+
+
+def trend_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """``(name, description)`` of every trend view in an open database."""
+    return [(str(name), str(comment)) for name, comment in con.execute(_TREND_VIEWS).fetchall()]
+
+
 def list_trends(db_path: str) -> list[tuple[str, str]]:
-    """``(name, description)`` of every trend view, by name."""
+    """``(name, description)`` of every trend view in the published database, by name."""
     with reader(db_path) as con:
-        rows = con.execute(
-            "SELECT view_name, COALESCE(comment, '') FROM duckdb_views()"
-            " WHERE NOT internal AND view_name LIKE 'trend\\_%' ESCAPE '\\' ORDER BY view_name"
-        ).fetchall()
-    return [(str(name), str(comment)) for name, comment in rows]
+        return trend_views(con)
 
 
 def query_trend(db_path: str, name: str, *, limit: int | None = None) -> TrendTable:

@@ -41,7 +41,7 @@ from flows.fetch.errors import (
 )
 from flows.fetch.guard import AddressPolicy
 from flows.fetch.policy import FetchPolicy
-from flows.fetch.politeness import PACER, ROBOTS, RobotsRules
+from flows.fetch.politeness import PACER, ROBOTS, SLOTS, RobotsRules
 from flows.fetch.transport import BlockedConnection, GuardedTransport
 
 log = logging.getLogger(__name__)
@@ -139,8 +139,6 @@ class Fetcher:
                 "Accept-Language": "en, ja;q=0.9, ko;q=0.9, *;q=0.5",
             },
         )
-        self._slots = asyncio.Semaphore(policy.concurrency)
-        self._host_slots: dict[str, asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -261,12 +259,6 @@ class Fetcher:
         return b"".join(chunks)
 
     # -- politeness and retries -------------------------------------------
-    def _host_slot(self, host: str) -> asyncio.Semaphore:
-        slot = self._host_slots.get(host)
-        if slot is None:
-            slot = self._host_slots[host] = asyncio.Semaphore(self.policy.per_host_concurrency)
-        return slot
-
     async def _robots(self, url: str) -> RobotsRules:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -304,7 +296,10 @@ class Fetcher:
         delay = self.policy.per_host_delay_s if delay_s is None else delay_s
         host = urlsplit(url).netloc.lower()
         attempts = 0
-        async with self._slots, self._host_slot(host):
+        async with (
+            SLOTS.hold(self.run_key, "*", self.policy.concurrency),
+            SLOTS.hold(self.run_key, host, self.policy.per_host_concurrency),
+        ):
             if self.policy.respect_robots and urlsplit(url).scheme in ("http", "https"):
                 try:
                     rules = await self._robots(url)

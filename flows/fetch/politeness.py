@@ -3,15 +3,19 @@
 Batches of one run may fetch from several threads (Prefect's thread pool),
 each with its own event loop, so the pacing state is guarded by a
 ``threading.Lock`` and consulted before each request; the sleep itself is
-async. robots.txt files are cached per run and origin, in a bounded map.
+async. Concurrency slots are shared the same way (:class:`SharedSlots`).
+robots.txt files are cached per run and origin, in a bounded map.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import urllib.robotparser
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 
@@ -82,5 +86,42 @@ class RobotsCache:
                 self._entries.popitem(last=False)
 
 
+class SharedSlots:
+    """Counting semaphores shared by every thread and event loop of a process.
+
+    ``--concurrency`` and the per-host limit hold for a whole run, although
+    its batches fetch from several threads, each with its own event loop.
+    Waiters poll a non-blocking acquire from async code, so no executor
+    thread is parked on a lock (the executor also serves DNS look-ups).
+    """
+
+    _POLL_S = 0.005
+
+    def __init__(self, max_keys: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._slots: OrderedDict[tuple[str, str], threading.BoundedSemaphore] = OrderedDict()
+        self._max = max_keys
+
+    def _semaphore(self, key: tuple[str, str], size: int) -> threading.BoundedSemaphore:
+        with self._lock:
+            sem = self._slots.get(key)
+            if sem is None:
+                sem = self._slots[key] = threading.BoundedSemaphore(max(1, size))
+                while len(self._slots) > self._max:
+                    self._slots.popitem(last=False)
+            return sem
+
+    @asynccontextmanager
+    async def hold(self, run_key: str, name: str, size: int) -> AsyncIterator[None]:
+        sem = self._semaphore((run_key, name), size)
+        while not sem.acquire(blocking=False):
+            await asyncio.sleep(self._POLL_S)
+        try:
+            yield
+        finally:
+            sem.release()
+
+
 PACER = HostPacer()
+SLOTS = SharedSlots()
 ROBOTS = RobotsCache()

@@ -109,6 +109,7 @@ CREATE TABLE facts (
     horizon           VARCHAR,
     period_end        DATE,
     stage             VARCHAR,
+    revises           BOOLEAN NOT NULL DEFAULT false,
     background        BOOLEAN NOT NULL,
     confidence        DOUBLE,
     evidence          VARCHAR NOT NULL,

@@ -1,0 +1,68 @@
+"""Pages kept in the warehouse, read back for re-extraction without the network."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from warehouse.connection import writer
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    url: str
+    source: str | None
+    final_url: str | None
+    charset: str | None
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    fetched_at: datetime | None
+    body: bytes
+
+
+def stale_page_urls(db_path: str, current_version: str, *, everything: bool = False) -> list[str]:
+    """URLs whose stored bytes were last extracted by another extractor version.
+
+    Pages never turned into an article (rejected) count too: a better extractor
+    may accept them now.
+    """
+    with writer(db_path) as con:
+        rows = con.execute(
+            """
+            SELECT p.url FROM pages p LEFT JOIN articles a ON a.article_id = p.article_id
+            WHERE p.raw_gz IS NOT NULL
+              AND (? OR a.extractor_version IS NULL OR a.extractor_version <> ?)
+            ORDER BY p.url
+            """,
+            [everything, current_version],
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def iter_stored_pages(db_path: str, urls: list[str], *, batch_size: int = 200) -> Iterator[list[StoredPage]]:
+    """The stored pages for ``urls``, decompressed, a batch at a time (memory stays flat)."""
+    for start in range(0, len(urls), batch_size):
+        chunk = urls[start : start + batch_size]
+        with writer(db_path) as con:
+            rows = con.execute(
+                "SELECT url, source, final_url, charset, content_type, etag, last_modified, fetched_at,"
+                " raw_gz FROM pages WHERE url IN (SELECT unnest(?)) ORDER BY url",
+                [chunk],
+            ).fetchall()
+        yield [
+            StoredPage(
+                url=row[0],
+                source=row[1],
+                final_url=row[2],
+                charset=row[3],
+                content_type=row[4],
+                etag=row[5],
+                last_modified=row[6],
+                fetched_at=row[7],
+                body=gzip.decompress(row[8]),
+            )
+            for row in rows
+        ]
