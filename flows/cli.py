@@ -74,12 +74,12 @@ def _print_trend(db: str, name: str, limit: int | None) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    _prefect_defaults()
-    from flows.nightly import nightly_ingest
-
     if not (args.sources or args.feed or args.sitemap or args.url):
         print("newsfacts ingest: give --sources FILE or at least one --feed/--sitemap/--url", file=sys.stderr)
         return 2
+    _prefect_defaults()
+    from flows.nightly import nightly_ingest
+
     summary = nightly_ingest(
         db_path=args.db,
         sources_file=args.sources,
@@ -154,11 +154,7 @@ def _print_counts(db: str) -> None:
 def cmd_trends(args: argparse.Namespace) -> int:
     from warehouse import UnknownTrend, list_trends
 
-    if not os.path.exists(args.db):
-        print(
-            f"newsfacts trends: no database at {args.db} (run `make demo` or `newsfacts ingest`)",
-            file=sys.stderr,
-        )
+    if not _database_exists(args.db, "trends"):
         return 2
     if not args.name:
         trends = list_trends(args.db)
@@ -176,7 +172,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
 def cmd_reextract(args: argparse.Namespace) -> int:
     from flows.reextract import reextract_pages
 
-    if not _database_exists(args.db, "reextract"):
+    if not _database_exists(args.db, "reextract", published=False):
         return 2
 
     def progress(done: int, total: int) -> None:
@@ -207,14 +203,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _database_exists(db: str, command: str) -> bool:
+def _database_exists(db: str, command: str, *, published: bool = True) -> bool:
+    """Whether there is a database to read (the published file) or to work on (either file)."""
     from warehouse import work_path
 
-    if os.path.exists(db) or os.path.exists(work_path(db)):
+    if os.path.exists(db) or (not published and os.path.exists(work_path(db))):
         return True
-    print(
-        f"newsfacts {command}: no database at {db} (run `make demo` or `newsfacts ingest`)", file=sys.stderr
-    )
+    if os.path.exists(work_path(db)):
+        print(
+            f"newsfacts {command}: {db} is not published yet: the first run is still loading", file=sys.stderr
+        )
+    else:
+        print(
+            f"newsfacts {command}: no database at {db} (run `make demo` or `newsfacts ingest`)",
+            file=sys.stderr,
+        )
     return False
 
 

@@ -20,6 +20,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 import duckdb
@@ -99,37 +100,27 @@ def _article_row(rec: PageRecord, run_id: str, article_id: str, now: datetime) -
     )  # fmt: skip
 
 
+# Fact fields in the column order of `facts` (between article_id and published).
+_FACT_FIELDS = attrgetter(
+    "type", "actor", "target_country", "jurisdiction", "amount", "currency", "amount_usd", "fx_rate_date",
+    "horizon", "period_end", "stage", "revises", "background", "confidence", "evidence", "evidence_start",
+    "evidence_end",
+)  # fmt: skip
+
+
 def _fact_rows(rec: PageRecord, run_id: str, article_id: str) -> list[tuple[Any, ...]]:
     published = rec.article.published if rec.article else None
-    rows = []
-    for fact in rec.facts:
-        rows.append(
-            (
-                fact_id_for(article_id, fact),
-                article_id,
-                fact.type,
-                fact.actor,
-                fact.target_country,
-                fact.jurisdiction,
-                fact.amount,
-                fact.currency,
-                fact.amount_usd,
-                fact.fx_rate_date,
-                fact.horizon,
-                fact.period_end,
-                fact.stage,
-                fact.revises,
-                fact.background,
-                fact.confidence,
-                fact.evidence,
-                fact.evidence_start,
-                fact.evidence_end,
-                published,
-                fact.extractor_version or rec.extractor_version,
-                run_id,
-            )
+    return [
+        (
+            fact_id_for(article_id, ordinal),
+            article_id,
+            *_FACT_FIELDS(fact),
+            published,
+            fact.extractor_version or rec.extractor_version,
+            run_id,
         )
-    return rows
+        for ordinal, fact in enumerate(rec.facts)
+    ]
 
 
 def _stage(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -182,7 +173,6 @@ def load_records(
     try:
         _stage(con, "pages", page_rows)
         _stage(con, "articles", article_rows)
-        _stage(con, "facts", fact_rows)
         new_ids = [
             row[0]
             for row in con.execute(
@@ -195,8 +185,11 @@ def load_records(
         con.execute(_MERGE_PAGES)
         con.execute(_MERGE_ARTICLES)
         con.execute("DELETE FROM facts WHERE article_id IN (SELECT article_id FROM stage_articles)")
-        con.execute("INSERT INTO facts SELECT * FROM stage_facts")
-        for table in ("pages", "articles", "facts"):
+        if fact_rows:  # the article's old facts are gone: append the new ones straight in
+            appender = con.appender("facts")
+            appender.append_rows(fact_rows)
+            appender.flush()
+        for table in ("pages", "articles"):
             con.execute(f"DROP TABLE stage_{table}")
         con.execute("COMMIT")
     except BaseException:

@@ -67,14 +67,10 @@ def article_id_for(canonical_url: str) -> str:
     return stable_id("article", canonical_url)
 
 
-def fact_id_for(article_id: str, fact: Fact) -> str:
-    return stable_id(
-        "fact",
-        article_id,
-        fact.type,
-        fact.actor,
-        fact.target_country,
-        fact.amount,
-        fact.evidence_start,
-        fact.evidence_end,
-    )
+def fact_id_for(article_id: str, ordinal: int) -> str:
+    """A fact's id: its article and its place in the extractor's output.
+
+    Stable because an article's facts are always replaced together, from the
+    same extractor output; cheap, which matters at 100k+ facts per second.
+    """
+    return f"{article_id}-{ordinal:03d}"

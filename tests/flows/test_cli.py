@@ -38,11 +38,14 @@ def test_trends_on_a_missing_database(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_trends_lists_and_prints_views(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from warehouse import writer
+    from warehouse import publish, writer
 
     db = str(tmp_path / "w.duckdb")
     with writer(db):
         pass
+    assert main(["trends", "--db", db]) == 2
+    assert "not published yet" in capsys.readouterr().err
+    publish(db)
     assert main(["trends", "--db", db]) == 0
     listing = capsys.readouterr().out
     assert "trend_investment_by_country_month" in listing and "trend_facts_by_type_week" in listing

@@ -76,7 +76,7 @@ CREATE TABLE pages (
 
 CREATE TABLE articles (
     article_id        VARCHAR PRIMARY KEY,       -- hash of canonical_url
-    canonical_url     VARCHAR NOT NULL UNIQUE,
+    canonical_url     VARCHAR NOT NULL,          -- unique: article_id is its hash
     url               VARCHAR NOT NULL,
     source            VARCHAR,
     title             VARCHAR,
@@ -96,7 +96,7 @@ CREATE TABLE articles (
 );
 
 CREATE TABLE facts (
-    fact_id           VARCHAR PRIMARY KEY,
+    fact_id           VARCHAR NOT NULL,  -- article_id-ordinal, unique by construction (load.py); no index: bulk speed
     article_id        VARCHAR NOT NULL,
     fact_type         VARCHAR NOT NULL,
     actor             VARCHAR,
@@ -120,4 +120,3 @@ CREATE TABLE facts (
     run_id            VARCHAR NOT NULL
 );
 
-CREATE INDEX facts_by_article ON facts (article_id);

@@ -1,0 +1,110 @@
+"""The entity table: canonical actors, their kinds and aliases (``data/entities.toml``).
+
+An alias resolves to exactly one canonical name; scoring compares actors after
+this resolution, so "AWS", "Amazon's cloud unit" and "아마존웹서비스" are one
+actor. Organisations missing from the table still become actors under their
+surface name (see ``actors.py``); ``canonical_name`` leaves such names alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from extractors.facts.errors import RulesError
+from extractors.facts.gazetteer import Gazetteer
+from extractors.facts.resources import load_table, string_list
+
+ENTITIES_FILE = "entities.toml"
+KINDS = frozenset({"company", "government", "ministry", "regulator", "legislature"})
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One canonical actor."""
+
+    name: str
+    kind: str
+    country: str | None
+    jurisdiction: str | None
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """An entity named at ``start:end`` of the text."""
+
+    start: int
+    end: int
+    entity: Entity
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    entities: dict[str, Entity]
+    gazetteer: Gazetteer
+    by_alias_folded: dict[str, str]
+
+
+@cache
+def _table() -> _Table:
+    raw = load_table(ENTITIES_FILE).get("entity", [])
+    if not isinstance(raw, list):
+        raise RulesError("[[entity]] array expected", path=ENTITIES_FILE)
+    entities: dict[str, Entity] = {}
+    aliases: dict[str, str] = {}
+    patterns: list[tuple[str, str]] = []
+    for item in raw:
+        name = item.get("name")
+        kind = item.get("kind")
+        if not isinstance(name, str) or kind not in KINDS:
+            raise RulesError(
+                f"entity {name!r} needs a name and a kind in {sorted(KINDS)}", path=ENTITIES_FILE
+            )
+        if name in entities:
+            raise RulesError(f"entity {name!r} listed twice", path=ENTITIES_FILE)
+        entities[name] = Entity(
+            name=name,
+            kind=str(kind),
+            country=item.get("country"),
+            jurisdiction=item.get("jurisdiction"),
+            roles=frozenset(string_list(item, "roles", path=ENTITIES_FILE)),
+        )
+        for alias in [name, *string_list(item, "aliases", path=ENTITIES_FILE)]:
+            if aliases.get(alias, name) != name:
+                raise RulesError(
+                    f"alias {alias!r} given to {aliases[alias]!r} and {name!r}", path=ENTITIES_FILE
+                )
+            aliases[alias] = name
+        patterns.extend((p, name) for p in string_list(item, "patterns", path=ENTITIES_FILE))
+    folded = {alias.casefold(): name for alias, name in aliases.items()}
+    return _Table(entities, Gazetteer(aliases, patterns), folded)
+
+
+def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
+    """Entity mentions in ``text[start:end]`` (width-folded text), in order."""
+    table = _table()
+    return [
+        Mention(hit.start, hit.end, table.entities[hit.key]) for hit in table.gazetteer.find(text, start, end)
+    ]
+
+
+def entity_named(name: str) -> Entity | None:
+    """The entity whose canonical name or alias is ``name`` (any case), if any."""
+    table = _table()
+    canonical = table.by_alias_folded.get(name.strip().casefold())
+    return None if canonical is None else table.entities[canonical]
+
+
+def canonical_name(name: str) -> str:
+    """``name`` resolved through the alias table; unknown names come back stripped."""
+    entity = entity_named(name)
+    return entity.name if entity is not None else name.strip()
+
+
+def government_of(country: str) -> Entity | None:
+    """The ``government`` entity whose home country is ``country``, if listed."""
+    for entity in _table().entities.values():
+        if entity.kind == "government" and entity.country == country:
+            return entity
+    return None

@@ -1,0 +1,164 @@
+"""From article text to typed facts: the sentence loop that ties the rules together.
+
+For each sentence and clause, every fact rule of the article's language is
+tried: a trigger must match and no blocker may; ``actors`` picks who acts,
+``drafting`` turns the match into facts. Finally mentions of one fact in
+several sentences are merged, because scoring is one-to-one and the same
+commitment told twice is still one fact.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from extractors.facts.actors import Actor, ActorMention, choose_actors, sentence_mentions, unknown_mentions
+from extractors.facts.drafting import Clause, Found, facts_for, next_sentence_amounts, selected_amounts
+from extractors.facts.entities import government_of
+from extractors.facts.rules import LanguageRules
+from extractors.facts.sentences import Sentence
+from extractors.facts.view import ArticleView, build_view, trigger_in, within
+from extractors.models import Fact
+
+
+def extract_facts(
+    text: str,
+    *,
+    language: str | None = None,
+    published: date | None = None,
+    title: str | None = None,
+    version: str,
+) -> list[Fact]:
+    """Facts in ``text`` under the rules for its language (see the package docstring)."""
+    article = build_view(text, language=language, published=published, title=title, version=version)
+    if article is None:
+        return []
+    folded, rules, sentences = article.folded, article.rules, article.sentences
+    title_mentions = article.title_mentions
+    facts: list[Found] = []
+    earlier: list[ActorMention] = list(title_mentions)
+    last_actor: dict[str, Actor] = {}
+    home = government_of(article.country) if article.country else None
+    home_government = Actor.of(home) if home else None
+    for sentence in sentences:
+        mentions = sentence_mentions(
+            folded,
+            sentence.start,
+            sentence.end,
+            within(article.entities, article.entity_starts, sentence),
+            earlier,
+            rules,
+            sentence.index,
+            home_government,
+        )
+        facts.extend(_sentence_facts(article, sentence, mentions, earlier, last_actor))
+        earlier.extend(mentions)
+    return _merge(facts)
+
+
+def _clauses(folded: str, sentence: Sentence, rules: LanguageRules) -> list[tuple[int, int]]:
+    """Clause spans of a sentence ("..., while Amazon said ..."); one span when the language has none."""
+    spans = []
+    start = sentence.start
+    for match in rules.grammar.clause_break.finditer(folded, sentence.start, sentence.end):
+        if match.start() - start >= 12 and sentence.end - match.end() >= 12:
+            spans.append((start, match.start()))
+            start = match.end()
+    spans.append((start, sentence.end))
+    return spans
+
+
+def _sentence_facts(
+    article: ArticleView,
+    sentence: Sentence,
+    mentions: list[ActorMention],
+    earlier: list[ActorMention],
+    last_actor: dict[str, Actor],
+) -> list[Found]:
+    rules = article.rules
+    folded = article.folded
+    amounts = selected_amounts(folded, sentence.start, sentence.end, rules)
+    context = list(earlier)
+    found: list[Found] = []
+    unknown: list[ActorMention] | None = None
+    for start, end in _clauses(folded, sentence, rules):
+        clause_text = folded[start:end]
+        clause_mentions = [m for m in mentions if start <= m.start < end]
+        if not rules.negative_sentence.search(clause_text):
+            clause_amounts = [a for a in amounts if start <= a.start < end]
+            for index, rule in enumerate(rules.facts):
+                trigger = trigger_in(article, index, start, end, sentence.end)
+                if trigger is None or rule.blocker.search(clause_text):
+                    continue
+                if rule.topic is not None and not (
+                    rule.topic.search(folded, sentence.start, sentence.end)
+                    or rule.topic.search(article.title)
+                ):
+                    continue
+                if rule.amount == "required" and not clause_amounts:
+                    continue
+                if unknown is None:
+                    unknown = unknown_mentions(
+                        folded, sentence.start, sentence.end, mentions, rules, sentence.index
+                    )
+                choice = choose_actors(
+                    rule,
+                    sorted(
+                        clause_mentions + [m for m in unknown if start <= m.start < end],
+                        key=lambda m: m.start,
+                    ),
+                    trigger.start(),
+                    context,
+                    folded,
+                    rules,
+                    sentence.index,
+                    last_actor.get(rule.type),
+                )
+                if choice is not None:
+                    evidence_end = sentence.end
+                    if rule.amount_from_next and not clause_amounts:
+                        borrowed = next_sentence_amounts(article, sentence, rule)
+                        if borrowed:
+                            clause_amounts, evidence_end = borrowed
+                    clause = Clause(start, end, clause_mentions, clause_amounts, evidence_end)
+                    found.extend(facts_for(article, sentence, clause, rule, choice, mentions, trigger))
+                    if (clause_amounts or rule.amount == "none") and not rule.distinct:
+                        last_actor[rule.type] = choice.actors[-1]
+        context.extend(clause_mentions)
+    return found
+
+
+def _merge(found: list[Found]) -> list[Fact]:
+    """One fact per commitment: equal type, actor, country and amount are one mention.
+
+    A figure-less mention of something already stated with a figure adds
+    nothing and is dropped; figure-less mentions are told apart by whether they
+    read as background, since "fined again, as it did last year" is two events.
+    """
+    kept: dict[tuple[object, ...], Found] = {}
+    for item in found:
+        fact = item.fact
+        if fact.amount is not None:
+            key: tuple[object, ...] = (fact.type, fact.actor, fact.target_country, round(fact.amount, -3))
+        else:
+            key = (fact.type, fact.actor, fact.target_country, None, item.cue_background)
+        kept.setdefault(key, item)
+    with_amount = {
+        (i.fact.type, i.fact.actor, i.fact.target_country, i.cue_background)
+        for i in kept.values()
+        if i.fact.amount is not None
+    }
+    same_sentence = {
+        (i.fact.type, i.fact.actor, i.sentence) for i in kept.values() if i.fact.amount is not None
+    }
+    return [
+        i.fact
+        for i in kept.values()
+        if i.fact.amount is not None
+        or (
+            (i.fact.type, i.fact.actor, i.sentence) not in same_sentence
+            and (
+                i.keep_apart
+                or (i.fact.type, i.fact.actor, i.fact.target_country, i.cue_background) not in with_amount
+            )
+        )
+    ]
