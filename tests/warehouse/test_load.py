@@ -71,6 +71,10 @@ def test_loading_twice_changes_nothing(con: duckdb.DuckDBPyConnection) -> None:
     second = load_records(con, batch, run_id="r2")
     assert second.new_articles == 0
     assert counts(con) == (2, 2, 2)
+    for run in ("r3", "r4"):  # facts have no key index: uniqueness comes from replace-per-article
+        load_records(con, [fetched("https://a.example/1", facts=3), fetched("https://a.example/1", facts=2)],
+                     run_id=run)  # fmt: skip
+    assert con.execute("SELECT count(*), count(DISTINCT fact_id) FROM facts").fetchone() == (4, 4)
 
 
 def test_duplicates_inside_one_batch_keep_the_last(con: duckdb.DuckDBPyConnection) -> None:
