@@ -17,7 +17,7 @@ from typing import Any
 
 DEFAULT_DB = "news.duckdb"
 DEMO_TREND = "trend_investment_by_country_month"
-DEMO_PORT = 8765
+DEMO_PORT = 8765  # flows.demo.DEMO_PORT, repeated so --help needs no Prefect import
 
 
 def _default_db() -> str:
@@ -113,29 +113,56 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     _prefect_defaults()
-    from flows.demo_server import serve_demo
-    from flows.nightly import nightly_ingest
+    from flows.demo import demo_ingest
 
-    with serve_demo(port=args.port) as site:
-        print(f"demo corpus served on {site.base_url} (feed {site.feed_url})")
-        summary = nightly_ingest(
-            db_path=args.db,
-            sources=[
-                {
-                    "name": "demo",
-                    "kind": "rss",
-                    "url": site.feed_url,
-                    "language": "en",
-                    "allow_hosts": [site.host],
-                }
-            ],
-            delay=0.0,
-            run_label="demo",
-        )
+    summary = demo_ingest(db_path=args.db, port=args.port)
     _print_summary(summary)
     _print_counts(args.db)
     _print_trend(args.db, DEMO_TREND, limit=15)
-    print(f"\nMore: newsfacts trends --db {args.db}   |   duckdb -readonly {args.db}")
+    print(f"\nMore: .venv/bin/newsfacts trends --db {args.db}   |   .venv/bin/duckdb -readonly {args.db}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _prefect_defaults()
+    from flows.operations import serve_all
+
+    print("serving the deployments of prefect.yaml (Ctrl-C to stop); runs appear in the Prefect UI")
+    serve_all()
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    _prefect_defaults()
+    from flows.operations import install_alerts
+
+    names = install_alerts(args.webhook_url)
+    print(f"notification block 'newsfacts-alerts' -> {args.webhook_url}")
+    for name in names:
+        print(f"automation created: {name}")
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from warehouse import publish, set_source_enabled, source_health
+
+    if not _database_exists(args.db, "sources", published=False):
+        return 2
+    for name, enabled in [(n, True) for n in args.enable] + [(n, False) for n in args.disable]:
+        if not set_source_enabled(args.db, name, enabled=enabled):
+            print(f"newsfacts sources: no source named {name!r}", file=sys.stderr)
+            return 2
+        print(f"{name}: {'enabled (failure count reset)' if enabled else 'disabled'}")
+    if args.enable or args.disable:
+        publish(args.db)
+    rows = [
+        [h["name"], h["kind"], "yes" if h["enabled"] else "no", h["consecutive_failures"],
+         h["last_success_at"],
+         " ".join(str(n) for n in h["recent_yield"] or []), (h["last_error"] or "")[:60]]
+        for h in source_health(args.db)
+    ]  # fmt: skip
+    columns = ["source", "kind", "enabled", "failures", "last success", "recent yields", "last error"]
+    print(format_table(columns, rows))
     return 0
 
 
@@ -326,6 +353,41 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("dir", metavar="DIR", help="output folder (created if missing)")
     add_db(export)
     export.set_defaults(func=cmd_export)
+
+    sources = sub.add_parser(
+        "sources",
+        help="list sources with their health; re-enable or disable one",
+        description=(
+            "List every source the warehouse knows with its status, consecutive failures and recent yields."
+            " A source that failed too many runs in a row is skipped until re-enabled with --enable."
+        ),
+    )
+    sources.add_argument("--enable", action="append", default=[], metavar="NAME", help="re-enable a source")
+    sources.add_argument("--disable", action="append", default=[], metavar="NAME", help="disable a source")
+    add_db(sources)
+    sources.set_defaults(func=cmd_sources)
+
+    serve_cmd = sub.add_parser(
+        "serve",
+        help="serve the prefect.yaml deployments from this process (no worker needed)",
+        description=(
+            "Serve nightly, backfill, reextract and demo (as defined in prefect.yaml) from one long-running"
+            " process with Prefect's serve: schedules run and runs can be triggered from the UI or with"
+            " `prefect deployment run`. Needs PREFECT_API_URL pointing at a Prefect server."
+        ),
+    )
+    serve_cmd.set_defaults(func=cmd_serve)
+
+    alerts = sub.add_parser(
+        "alerts",
+        help="notify a webhook on failed/crashed runs and source drift",
+        description=(
+            "Save a webhook notification block and create the automations of"
+            " automations/failures-and-drift.yaml pointing at it (run again to change the URL)."
+        ),
+    )
+    alerts.add_argument("--webhook-url", required=True, metavar="URL", help="where notifications are POSTed")
+    alerts.set_defaults(func=cmd_alerts)
     return parser
 
 

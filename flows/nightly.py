@@ -16,12 +16,13 @@ connections or clients, so they can run on any worker.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -29,6 +30,14 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.fetch import Discovery, Fetcher, FetchPolicy, FetchResult, TransientFetchError, discover
+from flows.health import detect_drift
+from flows.monitoring import (
+    Progress,
+    emit_drift,
+    publish_new_events,
+    publish_run_summary,
+    publish_source_health,
+)
 from flows.processing import records_for
 from flows.sources import SourceSpec, load_sources, one_off_sources
 from warehouse import (
@@ -39,15 +48,19 @@ from warehouse import (
     known_pages,
     load_pages,
     new_events,
+    recent_source_runs,
     record_source_run,
     refresh_events,
     register_sources,
+    run_lock,
     source_health,
     start_run,
 )
 
 DEFAULT_BATCH_SIZE = 100
 BATCHES_IN_FLIGHT = 4
+RUN_LOCK_WAIT_S = 600.0  # a run that finds another loading the same warehouse waits this long
+LIBRARY_LOGGERS = ("flows", "extractors", "warehouse")
 
 
 def _retry_only_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -62,8 +75,12 @@ def _retry_only_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 
 def _run_name() -> str:
+    """``nightly-2026-11-25``; a backfill names its range: ``backfill-2024-01-01-to-2024-03-31``."""
     params = flow_run.parameters
     prefix = params.get("run_label") or "nightly"
+    after, before = params.get("published_after"), params.get("published_before")
+    if after or before:
+        return f"{prefix}-{after or 'start'}-to-{before or 'now'}"
     return f"{prefix}-{datetime.now():%Y-%m-%d}"
 
 
@@ -214,9 +231,11 @@ def nightly_ingest(
     user_agent: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_consecutive_failures: int = 5,
+    published_after: date | None = None,
+    published_before: date | None = None,
     run_label: str = "nightly",
 ) -> dict[str, Any]:
-    """One ingest run over the sources file and/or one-off feeds, sitemaps and URLs.
+    """One ingest run over the sources file and/or inline sources, feeds, sitemaps and URLs.
 
     Args:
         db_path: DuckDB warehouse file (created and migrated if missing).
@@ -229,12 +248,20 @@ def nightly_ingest(
         user_agent: the User-Agent header (default names this crawler).
         batch_size: pages per fetch/extract/load batch.
         max_consecutive_failures: a source failing this many runs in a row is skipped.
+        published_after, published_before: keep only listed articles dated in this range
+            (listings that carry dates: feeds, sitemaps); for backfills.
         run_label: prefix of the flow run name.
     """
     logger = get_run_logger()
+    for name in LIBRARY_LOGGERS:  # Prefect forwards them to the UI, but does not set their level
+        logging.getLogger(name).setLevel(logging.INFO)
     specs, defaults = resolve_sources(sources, sources_file, feeds, sitemaps, urls, allow_hosts)
     if not specs:
-        raise ValueError("no sources: give sources_file, feeds, sitemaps or urls")
+        raise ValueError("no sources: give sources_file, sources, feeds, sitemaps or urls")
+    if published_after or published_before:
+        specs = [
+            replace(s, published_after=published_after, published_before=published_before) for s in specs
+        ]
     policy = FetchPolicy().with_overrides(
         per_host_delay_s=delay if delay is not None else defaults.get("delay"),
         concurrency=concurrency if concurrency is not None else defaults.get("concurrency"),
@@ -243,21 +270,40 @@ def nightly_ingest(
     )
     threshold = int(defaults.get("max_consecutive_failures", max_consecutive_failures))
     run_id = f"{datetime.now():%Y%m%dT%H%M%S}-{(flow_run.id or uuid.uuid4().hex)[:8]}"
+    with run_lock(db_path, wait_s=RUN_LOCK_WAIT_S):
+        return _ingest(logger, run_id, db_path, specs, policy, threshold, batch_size, run_label)
+
+
+def _ingest(
+    logger: Any,
+    run_id: str,
+    db_path: str,
+    specs: list[SourceSpec],
+    policy: FetchPolicy,
+    threshold: int,
+    batch_size: int,
+    run_label: str,
+) -> dict[str, Any]:
     start_run(
         db_path,
         run_id,
-        flow_name="nightly-ingest",
+        flow_name=run_label,
         flow_run_id=flow_run.id,
         parameters={"sources": [s.name for s in specs], "db_path": db_path},
     )
     register_sources(db_path, [(s.name, s.kind, s.location, s.language) for s in specs])
-    failing = {row["name"] for row in source_health(db_path, min_failures=threshold)}
+    health = {row["name"]: row for row in source_health(db_path)}
     stats: dict[str, SourceRunStats] = {}
     active = []
     for spec in specs:
-        if not spec.enabled or spec.name in failing:
-            why = "disabled" if not spec.enabled else f"failed {threshold}+ runs in a row"
-            logger.warning("source %s skipped: %s (re-enable it in the sources table)", spec.name, why)
+        known = health.get(spec.name, {"enabled": True, "consecutive_failures": 0})
+        if not spec.enabled or not known["enabled"] or known["consecutive_failures"] >= threshold:
+            why = (
+                "disabled"
+                if not (spec.enabled and known["enabled"])
+                else f"failed {threshold}+ runs in a row"
+            )
+            logger.warning("source %s skipped: %s (newsfacts sources --enable %s)", spec.name, why, spec.name)
             stats[spec.name] = SourceRunStats(spec.name, status="skipped", error=why)
         else:
             active.append(spec)
@@ -275,28 +321,33 @@ def nightly_ingest(
         stats[spec.name] = SourceRunStats(spec.name, discovered=len(urls_found))
         work += [(spec, n, chunk) for n, chunk in _batches(urls_found, batch_size)]
 
-    in_flight: deque[tuple[SourceSpec, Any]] = deque()
+    progress = Progress(sum(len(chunk) for _, _, chunk in work), f"Pages processed in run {run_id}")
+    in_flight: deque[tuple[SourceSpec, int, Any]] = deque()
 
-    def collect(spec: SourceSpec, future: Any) -> None:
+    def collect(spec: SourceSpec, size: int, future: Any) -> None:
         try:
             outcome: BatchOutcome = future.result()
         except Exception as exc:
-            logger.error("source %s: a batch failed: %s", spec.name, exc)
+            logger.error("source %s: a batch of %d pages failed: %s", spec.name, size, exc)
             stats[spec.name] = replace(stats[spec.name], error=str(exc)[:500])
-            return
-        stats[spec.name] = _merge(stats[spec.name], outcome)
+        else:
+            stats[spec.name] = _merge(stats[spec.name], outcome)
+        progress.advance(size)
 
     for spec, batch_no, chunk in work:
         fetched = fetch_batch.submit(spec, chunk, batch_no, policy, db_path, run_id)
         extracted = extract_batch.submit(spec, fetched, batch_no)
-        in_flight.append((spec, load_batch.submit(spec, extracted, batch_no, db_path, run_id)))
+        loaded = load_batch.submit(spec, extracted, batch_no, db_path, run_id)
+        in_flight.append((spec, len(chunk), loaded))
         while len(in_flight) >= BATCHES_IN_FLIGHT:
             collect(*in_flight.popleft())
     while in_flight:
         collect(*in_flight.popleft())
 
+    drifts = []
     for name, stat in stats.items():
         record_source_run(db_path, run_id, stat)
+        drifts += detect_drift(_as_dict(stat), recent_source_runs(db_path, name, before_run=run_id))
         logger.info(
             "%s: %s, discovered %d, fetched %d, unchanged %d, skipped %d, failed %d, rejected %d,"
             " articles %d (%d new), facts %d%s",
@@ -309,12 +360,21 @@ def nightly_ingest(
     fresh = new_events(db_path, run_id)
     logger.info("%d events in the warehouse, %d first seen in this run", event_count, len(fresh))
     finish_run(db_path, run_id, status="failed" if run_failed else "completed")
+
+    publish_run_summary(
+        run_id, [_as_dict(s) for s in stats.values()], Counter(e["source"] for e in fresh), drifts
+    )
+    publish_source_health(source_health(db_path))
+    publish_new_events(run_id, fresh)
+    emit_drift(run_id, drifts)
     summary = {
         "run_id": run_id,
+        "flow_run_id": flow_run.id,
         "db_path": db_path,
         "sources": {n: _as_dict(s) for n, s in stats.items()},
         "events": event_count,
         "new_events": len(fresh),
+        "drift": [d.message for d in drifts],
     }
     if run_failed:
         raise RuntimeError(f"every source failed in run {run_id}")

@@ -16,10 +16,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from prefect import flow, get_run_logger
+
 from extractors import EXTRACTOR_VERSION
 from flows.fetch.client import FetchResult
 from flows.processing import record_for
-from warehouse import finish_run, load_pages, refresh_events, start_run
+from warehouse import finish_run, load_pages, refresh_events, run_lock, start_run
 from warehouse.stored import iter_stored_pages, stale_page_urls
 
 log = logging.getLogger(__name__)
@@ -68,4 +70,30 @@ def reextract_pages(
             progress(done, len(urls))
     counts["events"] = refresh_events(db_path, run_id=run_id)
     finish_run(db_path, run_id, status="completed")
+    return counts
+
+
+@flow(
+    name="reextract",
+    flow_run_name="reextract-{db_path}",
+    description="Re-run the extractors over stored pages.",
+)
+def reextract(
+    db_path: str = "news.duckdb", everything: bool = False, batch_size: int = 200
+) -> dict[str, Any]:
+    """Re-extract stored pages whose articles another extractor version produced (no network).
+
+    Args:
+        db_path: DuckDB warehouse file.
+        everything: re-extract every stored page, not only stale ones.
+        batch_size: pages per transaction.
+    """
+    logger = get_run_logger()
+    for name in ("flows", "extractors", "warehouse"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    with run_lock(db_path, wait_s=600):
+        counts = reextract_pages(db_path, everything=everything, batch_size=batch_size)
+    logger.info(
+        "re-extracted %(pages)d pages: %(articles)d articles, %(facts)d facts, %(events)d events", counts
+    )
     return counts

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -49,6 +50,16 @@ class SourceSpec:
     allow_hosts: tuple[str, ...] = ()
     max_pages: int | None = None
     enabled: bool = True
+    published_after: date | None = None  # backfills: keep listed articles dated in this range
+    published_before: date | None = None
+
+    def in_range(self, published: date | None) -> bool:
+        """Whether a listing entry's date falls in the source's range (undated entries pass)."""
+        if published is None:
+            return True
+        if self.published_after and published < self.published_after:
+            return False
+        return not (self.published_before and published > self.published_before)
 
     @property
     def location(self) -> str:
@@ -89,6 +100,12 @@ def _build(entry: dict[str, Any], *, where: str) -> SourceSpec:
     if kind not in KINDS:
         raise SourcesFileError(f"{where} ({name}): kind must be one of {', '.join(KINDS)}")
     values = dict(entry)
+    for key in ("published_after", "published_before"):
+        if isinstance(values.get(key), str):
+            try:
+                values[key] = date.fromisoformat(values[key])
+            except ValueError as exc:
+                raise SourcesFileError(f"{where} ({name}): {key} must be a date (YYYY-MM-DD)") from exc
     for key in _TUPLE_FIELDS:
         values[key] = tuple(values.get(key) or ())
     if kind == "urls":

@@ -5,7 +5,7 @@ a connection, so callers (Prefect tasks on any worker) pass plain strings and
 every write is a short transaction that releases the file for readers.
 """
 
-from warehouse.connection import open_connection, publish, reader, work_path, writer
+from warehouse.connection import open_connection, publish, reader, run_lock, work_path, writer
 from warehouse.errors import MigrationError, UnknownTrend, WarehouseBusy, WarehouseError
 from warehouse.events import new_events, rebuild_events, refresh_events
 from warehouse.load import load_pages, load_records
@@ -16,8 +16,10 @@ from warehouse.runs import (
     SourceRunStats,
     finish_run,
     known_pages,
+    recent_source_runs,
     record_source_run,
     register_sources,
+    set_source_enabled,
     source_health,
     start_run,
 )
@@ -46,9 +48,12 @@ __all__ = [
     "query_trend",
     "reader",
     "rebuild_events",
+    "recent_source_runs",
     "record_source_run",
     "refresh_events",
     "register_sources",
+    "run_lock",
+    "set_source_enabled",
     "source_health",
     "start_run",
     "work_path",

@@ -21,6 +21,7 @@ package registry (1.5.x) can open them; later connections keep the format.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -150,6 +151,37 @@ def publish(db_path: str, *, force: bool = True) -> bool:
         _last_publish[key] = time.monotonic() + max(0.0, 10 * took - PUBLISH_INTERVAL_S)
         log.info("published %s (%.1f MB in %.2fs)", db_path, os.path.getsize(db_path) / 1e6, took)
         return True
+
+
+@contextmanager
+def run_lock(db_path: str, *, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold ``<db>.lock`` for a whole run: one loading run per warehouse, across processes.
+
+    DuckDB's own lock covers a single transaction; this covers a run, so a
+    backfill started during the nightly run waits (up to ``wait_s``) or stops
+    with a clear error instead of interleaving its batches. The OS releases
+    the lock when the process dies, so a killed run never leaves it behind.
+    """
+    if db_path == ":memory:":
+        yield
+        return
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    with open(db_path + ".lock", "a+") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"another run is loading {db_path}; try again when it has finished", db_path=db_path
+                    ) from exc
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _remove_orphaned_copies(db_path: str) -> None:

@@ -195,10 +195,12 @@ def new_events(db_path: str, run_id: str, *, limit: int = 200) -> list[dict[str,
     """Current events whose first mention this run loaded, largest first."""
     with writer(db_path) as con:
         result = con.execute(
-            "SELECT event_id, fact_type, actor, target_country, jurisdiction, amount, currency, amount_usd,"
-            " event_date, mention_count, evidence, evidence_url FROM events"
-            " WHERE first_run_id = ? AND is_current"
-            " ORDER BY amount_usd DESC NULLS LAST, mention_count DESC, event_date DESC LIMIT ?",
+            "SELECT e.event_id, e.fact_type, e.actor, e.target_country, e.jurisdiction, e.amount, e.currency,"
+            " e.amount_usd, e.event_date, e.mention_count, e.evidence, e.evidence_url, a.source"
+            " FROM events e JOIN facts f ON f.fact_id = e.representative_fact_id"
+            " JOIN articles a ON a.article_id = f.article_id"
+            " WHERE e.first_run_id = ? AND e.is_current"
+            " ORDER BY e.amount_usd DESC NULLS LAST, e.mention_count DESC, e.event_date DESC LIMIT ?",
             [run_id, limit],
         )
         names = [d[0] for d in result.description or []]

@@ -169,3 +169,34 @@ def source_health(db_path: str, *, min_failures: int = 0) -> list[dict[str, Any]
         ).fetchall()
         names = [d[0] for d in con.description or []]
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def recent_source_runs(
+    db_path: str, source: str, *, before_run: str, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The source's figures in its last ``limit`` completed runs before ``before_run``, newest first."""
+    with writer(db_path) as con:
+        result = con.execute(
+            """
+            SELECT r.* FROM source_runs r JOIN runs u USING (run_id)
+            WHERE r.source = ? AND r.run_id <> ? AND r.status = 'ok' AND u.status = 'completed'
+            ORDER BY u.started_at DESC LIMIT ?
+            """,
+            [source, before_run, limit],
+        )
+        names = [d[0] for d in result.description or []]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def set_source_enabled(db_path: str, name: str, *, enabled: bool) -> bool:
+    """Enable (resetting its failure count) or disable a source; False if unknown."""
+    with writer(db_path) as con:
+        found = con.execute("SELECT count(*) FROM sources WHERE name = ?", [name]).fetchone()
+        if not found or not found[0]:
+            return False
+        con.execute(
+            "UPDATE sources SET enabled = ?,"
+            " consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures END WHERE name = ?",
+            [enabled, enabled, name],
+        )
+    return True

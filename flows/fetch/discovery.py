@@ -76,7 +76,7 @@ async def discover(fetcher: Fetcher, spec: SourceSpec) -> Discovery:
     kept = []
     for entry in entries:
         url = canonicalise_url(entry.url)
-        if url in seen or not spec.wants(url):
+        if url in seen or not spec.wants(url) or not spec.in_range(entry.published):
             continue
         seen.add(url)
         kept.append(LinkEntry(url, entry.title, entry.published))

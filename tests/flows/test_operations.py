@@ -1,0 +1,146 @@
+"""The Prefect side: artifacts read back from a real API, drift events, deployments, automations."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.prefect
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _artifacts(flow_run_id: str) -> dict[str, Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    return {a.key: a for a in found if a.key}
+
+
+@pytest.fixture(scope="module")
+def demo_run(prefect_api: None, demo_site: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from flows.nightly import nightly_ingest
+
+    db = tmp_path_factory.mktemp("ops") / "news.duckdb"
+    source = {"name": "demo", "kind": "rss", "url": demo_site.feed_url, "allow_hosts": [demo_site.host]}
+    return dict(nightly_ingest(db_path=str(db), sources=[source], delay=0.0, run_label="test"))
+
+
+def test_run_is_named_from_its_parameters(demo_run: dict[str, Any]) -> None:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(demo_run["flow_run_id"])
+    assert run.name == f"test-{date.today():%Y-%m-%d}"
+
+
+def test_run_summary_source_health_new_events_and_progress(demo_run: dict[str, Any]) -> None:
+    artifacts = _artifacts(demo_run["flow_run_id"])
+    assert {"run-summary", "source-health", "new-events", "ingest-progress"} <= set(artifacts)
+
+    summary = json.loads(artifacts["run-summary"].data)
+    assert len(summary) == 1
+    row, stats = summary[0], demo_run["sources"]["demo"]
+    assert row["source"] == "demo" and row["status"] == "ok"
+    assert (row["discovered"], row["fetched"], row["articles"], row["facts"]) == (
+        stats["discovered"], stats["fetched"], stats["articles"], stats["facts"],
+    )  # fmt: skip
+    assert row["new events"] == demo_run["new_events"] > 0
+
+    health = json.loads(artifacts["source-health"].data)
+    assert [(h["source"], h["status"], h["consecutive failures"]) for h in health] == [("demo", "ok", 0)]
+
+    events_md = artifacts["new-events"].data
+    assert "| type | actor | amount |" in events_md and "Microsoft" in events_md
+    assert events_md.count("](http://127.0.0.1:") >= demo_run["new_events"] // 2  # evidence links
+    assert artifacts["ingest-progress"].data == 100.0
+
+
+def test_drift_is_flagged_and_emitted(prefect_api: None, demo_site: Any, tmp_path: Path,
+                                      demo_manifest: list[dict[str, Any]]) -> None:  # fmt: skip
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter
+
+    from flows.nightly import nightly_ingest
+
+    db = str(tmp_path / "drift.duckdb")
+    good = [f"{demo_site.base_url}/{e['path']}" for e in demo_manifest[:5]]
+    bad = [f"{demo_site.base_url}/missing/{n}.html" for n in range(5)]
+    for urls in (good, good, good, bad):  # three healthy runs, then every URL fails
+        source = {"name": "flaky", "kind": "urls", "urls": urls, "allow_hosts": [demo_site.host]}
+        summary = nightly_ingest(db_path=db, sources=[source], delay=0.0, run_label="test")
+    assert summary["drift"] == ["flaky: 100% URLs failing, usually 0%"]
+    row = json.loads(_artifacts(summary["flow_run_id"])["run-summary"].data)[0]
+    assert row["drift"] == "error_rate" and row["failed by reason"] == "http_404 5"
+    payloads: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 20  # the server stores events asynchronously
+    with get_client(sync_client=True) as client:
+        while not payloads and time.monotonic() < deadline:
+            wanted = EventFilter(event=EventNameFilter(name=["newsfacts.source.drift"]))
+            page = client.read_events(filter=wanted, limit=50)  # the server's maximum page
+            payloads = [e.payload for e in page.events if e.payload.get("run_id") == summary["run_id"]]
+            time.sleep(0.5)
+    assert payloads and payloads[0]["metric"] == "error_rate"
+
+
+def test_drift_rules() -> None:
+    from flows.health import detect_drift
+
+    usual = [{"source": "s", "status": "ok", "new_articles": 20, "articles": 20, "no_date": 1,
+              "fetched": 20, "failed": 0}] * 4  # fmt: skip
+    assert detect_drift({**usual[0]}, usual) == []
+    assert detect_drift({**usual[0], "new_articles": 2}, usual)[0].metric == "yield"
+    assert detect_drift({**usual[0], "no_date": 15}, usual)[0].metric == "date_missing_rate"
+    assert detect_drift({**usual[0], "new_articles": 2}, usual[:2]) == []  # too little history
+
+
+def test_prefect_yaml_deployments_match_the_flows() -> None:
+    from prefect.flows import load_flow_from_entrypoint
+
+    spec = yaml.safe_load((REPO / "prefect.yaml").read_text("utf-8"))
+    deployments = {d["name"]: d for d in spec["deployments"]}
+    assert set(deployments) == {"nightly", "backfill", "reextract", "demo"}
+    for name, d in deployments.items():
+        flow = load_flow_from_entrypoint(str(REPO / d["entrypoint"]))
+        flow.validate_parameters(d.get("parameters") or {})  # raises on a parameter the flow lacks
+        assert d["description"] and "newsfacts" in d["tags"], name
+        if "writes-warehouse" in d["tags"]:
+            assert d["concurrency_limit"] == 1, name
+        assert d["work_pool"]["name"] == "newsfacts"
+    (nightly_schedule,) = deployments["nightly"]["schedules"]
+    assert nightly_schedule == {"cron": "30 2 * * *", "timezone": "Asia/Tokyo", "active": True}
+
+
+def test_serve_builds_the_same_deployments() -> None:
+    from flows.operations import served_deployments
+
+    served = {d.name: d for d in served_deployments()}
+    assert set(served) == {"nightly", "backfill", "reextract", "demo"}
+    (schedule,) = served["nightly"].schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 2 * * *", "Asia/Tokyo")
+    assert all(d.concurrency_limit == 1 for d in served.values())
+
+
+def test_alert_automations_load_and_install(prefect_api: None) -> None:
+    from prefect.client.orchestration import get_client
+
+    from flows.operations import install_alerts
+
+    names = install_alerts("http://127.0.0.1:9/hook")
+    assert names == ["newsfacts run failed or crashed", "newsfacts source drift"]
+    assert install_alerts("http://127.0.0.1:9/other") == names  # idempotent: replaced, not duplicated
+    with get_client(sync_client=True) as client:
+        automations = [a for a in client.read_automations() if a.name in names]
+    assert len(automations) == 2
+    drift = next(a for a in automations if a.name == "newsfacts source drift")
+    assert drift.trigger.expect == {"newsfacts.source.drift"}
+    assert str(drift.actions[0].block_document_id) != "00000000-0000-0000-0000-000000000000"
