@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/newsfacts demo
 
+## make chromium: the headless browser the report test renders with; installed if missing and we are root
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || true
+
 ## make test: lint, import contracts, types, then the test suite
-test: $(STAMP)
+test: $(STAMP) chromium
+	$(BIN)/ruff format --check --quiet flows extractors warehouse tests bench
 	$(BIN)/ruff check flows extractors warehouse tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy

@@ -1,27 +1,34 @@
 """``extract_article``: one fetched page to one :class:`Article`, or a typed rejection.
 
-The page is parsed once (lxml) and that tree feeds every step. Main text comes
-from trafilatura (the best-scoring open extractor on the article-body
-benchmark); the JSON-LD ``articleBody`` a publisher ships replaces it when it
-is clearly the fuller text. Title, canonical URL, authors and language come
-from structured metadata first.
+The page is decoded and parsed once (lxml, comments and processing
+instructions dropped, as trafilatura's own parser does); that tree feeds every
+step, in an order chosen so no step pays for a copy:
+
+1. metadata (JSON-LD, Open Graph, ``<meta>``): title, canonical URL, authors;
+2. publication date (:mod:`extractors.dates`), cheapest layers first;
+3. main text (:mod:`extractors.maintext`), which prunes the tree in place and
+   so runs last;
+4. language of the main text (:mod:`extractors.language`);
+5. the checks that turn a non-article into a typed error with its reason
+   (an error page is told by its title, before any of the work above).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import lxml.etree
 import lxml.html
-import trafilatura
 from lxml.html import HtmlElement
 
 from extractors.charset import decode_html
 from extractors.dates import find_published
 from extractors.errors import EmptyPage, ErrorPage, IndexPage, PaywallStub, TooShort
 from extractors.language import detect_language
+from extractors.maintext import extract_main_text
 from extractors.metadata import PageMetadata, read_metadata
 from extractors.models import Article
 from extractors.urls import resolve_canonical
@@ -29,18 +36,32 @@ from extractors.urls import resolve_canonical
 log = logging.getLogger(__name__)
 
 # Bump when a change here alters what is stored for a page (see `newsfacts reextract`).
-ARTICLE_EXTRACTOR_VERSION = "article-2026.11.1"
+ARTICLE_EXTRACTOR_VERSION = "article-2026.11.2"
 
 # Minimum main-text length: CJK scripts pack about three times more per character.
 MIN_CHARS = {"ja": 120, "ko": 150, "zh": 100}
 MIN_CHARS_DEFAULT = 350
-_CJK_LANGS = frozenset(MIN_CHARS)
 _ERROR_TITLE = re.compile(
     r"\b(404|not found|page not found|error 50\d|access denied)\b"
     r"|ページが見つかりません|페이지를 찾을 수 없습니다",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Index pages: text made of link lines, or little text among many links.
+_INDEX_MIN_ANCHORS = 30
+_INDEX_LINK_LINE_SHARE = 0.6
+_TEASER_LINK_CHARS = 20
+_PARSER = lxml.html.HTMLParser(
+    collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    tree: HtmlElement
+    metadata: PageMetadata
+    encoding: str | None
 
 
 def _parse(html: str, url: str) -> HtmlElement:
@@ -48,41 +69,85 @@ def _parse(html: str, url: str) -> HtmlElement:
         raise EmptyPage("the page has no content", url=url)
     if len(_CONTROL.findall(html[:4096])) > 40:
         raise EmptyPage("the response looks binary, not HTML", url=url)
+    if _XML_DECLARATION.match(html):
+        # lxml refuses text that still declares a byte encoding (XHTML pages).
+        html = _XML_DECLARATION.sub("", html, count=1)
     try:
-        tree = lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise EmptyPage(f"the HTML could not be parsed: {exc}", url=url) from exc
-    return tree
 
 
-def _main_text(tree: HtmlElement, metadata: PageMetadata, url: str) -> str:
-    text = trafilatura.extract(tree, url=url, include_comments=False, include_tables=False) or ""
-    body = metadata.article_body
-    if body and len(body) > 1.3 * len(text):
-        text = body
-    return text.strip()
+def _prepare(html: bytes | str, url: str, declared_charset: str | None) -> _Page:
+    encoding: str | None = None
+    if isinstance(html, bytes):
+        html, encoding = decode_html(html, declared_charset)
+    tree = _parse(html, url)
+    return _Page(tree, read_metadata(tree), encoding)
 
 
-def _link_share(text: str, tree: HtmlElement) -> float:
-    """Share of the main text made of lines that are whole link texts (a listing's signature)."""
-    anchors = {" ".join(a.text_content().split()) for a in tree.iterfind(".//a")}
+def _short_lang(tag: str | None) -> str | None:
+    if not tag:
+        return None
+    return tag.replace("_", "-").split("-")[0].lower() or None
+
+
+def _language_hint(metadata: PageMetadata) -> str | None:
+    """The page's language before its main text is known: declared, else read off title and summary."""
+    declared = _short_lang(metadata.language)
+    if declared:
+        return declared
+    return detect_language(f"{metadata.title or ''} {metadata.description or ''}")
+
+
+def _link_line_share(text: str, anchors: set[str], *, openings: bool) -> float:
+    """Share of the main text in lines that are (or, with ``openings``, open with) a whole link text.
+
+    A listing's lines are headlines, or headlines followed by an outlet or a
+    summary ("- Oracle to spend $8 billion in Japan Demo Tech Wire ..."); the
+    second form is also how a roundup article reads, so it is counted only on
+    pages that do not declare themselves articles.
+    """
+    by_start: dict[str, list[str]] = {}
+    for anchor in anchors if openings else ():
+        if len(anchor) >= _TEASER_LINK_CHARS:
+            by_start.setdefault(anchor[:_TEASER_LINK_CHARS], []).append(anchor)
+    total = linked = 0
+    for raw in text.splitlines():
+        line = " ".join(raw.split()).lstrip("-•* ")
+        total += len(line)
+        if line in anchors or any(line.startswith(a) for a in by_start.get(line[:_TEASER_LINK_CHARS], ())):
+            linked += len(line)
+    return linked / total if total else 0.0
+
+
+def _anchor_texts(tree: HtmlElement) -> set[str]:
+    anchors = {" ".join(a.text_content().split()) for a in tree.iter("a")}
     anchors.discard("")
-    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-    total = sum(len(line) for line in lines) or 1
-    return sum(len(line) for line in lines if line.lstrip("-•* ") in anchors) / total
+    return anchors
 
 
-def _check_article(text: str, metadata: PageMetadata, tree: HtmlElement, lang: str | None, url: str) -> None:
+def _check_not_error(metadata: PageMetadata, url: str) -> None:
     title = metadata.title or ""
     if _ERROR_TITLE.search(title):
         raise ErrorPage(f"the page is an error page (title {title[:80]!r})", url=url)
-    if not metadata.jsonld and _link_share(text, tree) > 0.6:
+
+
+def _check_article(
+    text: str, metadata: PageMetadata, anchors: set[str] | None, lang: str | None, url: str
+) -> None:
+    """Raise the typed reason a page is not an article; ``anchors`` is None for JSON-LD articles."""
+    declared_article = (metadata.first("og:type") or "").lower() == "article"
+    if (
+        anchors is not None
+        and _link_line_share(text, anchors, openings=not declared_article) > _INDEX_LINK_LINE_SHARE
+    ):
         raise IndexPage("the page lists links but carries no article", url=url)
     minimum = MIN_CHARS.get(lang or "", MIN_CHARS_DEFAULT)
     if len(text) < minimum:
         if metadata.is_paywalled:
             raise PaywallStub(f"only a {len(text)}-character teaser is free to read", url=url)
-        if not metadata.jsonld and len(tree.xpath("//a")) > 30:
+        if anchors is not None and len(anchors) > _INDEX_MIN_ANCHORS:
             raise IndexPage("the page lists links but carries no article", url=url)
         raise TooShort(f"main text has {len(text)} characters, fewer than {minimum}", url=url)
 
@@ -100,11 +165,19 @@ def extract_article(
     then detection) or already-decoded text. Raises a subclass of
     :class:`extractors.errors.NotAnArticle` when the page is not an article.
     """
-    tree, metadata, encoding = _prepare(html, url, declared_charset)
-    text = _main_text(tree, metadata, url)
-    language = detect_language(text) or _short_lang(metadata.language)
-    _check_article(text, metadata, tree, language, url)
-    published, date_source = find_published(tree, metadata, url=url, language=language, fetched_at=fetched_at)
+    page = _prepare(html, url, declared_charset)
+    tree, metadata = page.tree, page.metadata
+    _check_not_error(metadata, url)
+    hint = _language_hint(metadata)
+    published, date_source = find_published(tree, metadata, url=url, language=hint, fetched_at=fetched_at)
+    # Anchors are counted before the main-text step prunes link blocks from the tree.
+    anchors = None if metadata.jsonld else _anchor_texts(tree)
+    titles = [t for t in (metadata.title, metadata.first("og:title"), metadata.title_tag) if t]
+    text = extract_main_text(
+        tree, url, titles=titles, description=metadata.description, article_body=metadata.article_body
+    )
+    language = detect_language(text) or hint
+    _check_article(text, metadata, anchors, language, url)
     canonical = resolve_canonical(url, metadata.canonical or metadata.first("og:url"))
     return Article(
         url=url,
@@ -117,35 +190,17 @@ def extract_article(
         description=metadata.description,
         site_name=metadata.site_name,
         date_source=date_source,
-        encoding=encoding,
+        encoding=page.encoding,
         metadata={k: v for k, v in metadata.jsonld.items() if k != "articleBody"},
     )
-
-
-def _prepare(
-    html: bytes | str, url: str, declared_charset: str | None
-) -> tuple[HtmlElement, PageMetadata, str | None]:
-    encoding: str | None = None
-    if isinstance(html, bytes):
-        html, encoding = decode_html(html, declared_charset)
-    tree = _parse(html, url)
-    return tree, read_metadata(tree), encoding
 
 
 def find_published_in_page(
     html: bytes | str, url: str, *, declared_charset: str | None = None, fetched_at: datetime | None = None
 ) -> date | None:
     """The publication date of any page, article or not (for date-only uses and benchmarks)."""
-    tree, metadata, _ = _prepare(html, url, declared_charset)
-    body = tree.find(".//body")
-    sample = (body if body is not None else tree).text_content()[:5000]
+    page = _prepare(html, url, declared_charset)
     found, _source = find_published(
-        tree, metadata, url=url, language=detect_language(sample), fetched_at=fetched_at
+        page.tree, page.metadata, url=url, language=_language_hint(page.metadata), fetched_at=fetched_at
     )
     return found
-
-
-def _short_lang(tag: str | None) -> str | None:
-    if not tag:
-        return None
-    return tag.replace("_", "-").split("-")[0].lower() or None

@@ -1,29 +1,52 @@
 """Publication date of a page.
 
-Layers, most trustworthy first:
-1. JSON-LD ``datePublished`` of the article object;
-2. publication ``<meta>`` tags (Open Graph ``article:published_time`` and the
-   common publisher variants);
-3. for Japanese and Korean pages, the visible date line in the local forms
-   (``2024年4月10日``, ``令和6年4月10日``, ``2024년 4월 10일``, ``2024.04.10``),
-   which generic extractors often miss;
-4. htmldate's extensive search (URL, ``<time>``, text heuristics) asking for
-   the original date rather than the last update.
+Layers, most trustworthy and cheapest first; the first that yields a
+plausible date wins:
+
+1. ``jsonld``: the article object's ``datePublished`` (``dateCreated`` when
+   that is missing), never ``dateModified``;
+2. ``meta``: publication ``<meta>`` tags (Open Graph ``article:published_time``
+   and the common publisher and Dublin Core variants);
+3. ``time``: a ``<time datetime>`` element marked as the publication time
+   (``itemprop="datePublished"``, ``pubdate``, a "published" class), else the
+   first one after the headline that is not marked as an update;
+4. ``dateline``: the date line printed next to the headline, in any form
+   :mod:`extractors.datetext` reads (``April 10, 2024``, ``10.04.2024``,
+   ``2024年4月10日``, ``令和6年4月10日``, ``2024년 4월 10일``, ``2024.04.10``);
+   a date labelled as an update (``Updated``, ``更新``, ``수정``) is used only
+   when the line holds no other;
+5. ``url``: a full date in the URL path (``/2024/04/10/``);
+6. ``htmldate``: htmldate's extensive search, asking for the original date;
+   it is the slowest layer and runs only when the others found nothing.
 
 A date after the fetch time is never accepted (publishers put "updated" or
 event dates in pages; a publication date cannot be in the future).
+
+Structured timestamps are often written in UTC. Near midnight the UTC day is
+not the newsroom's day, so a UTC timestamp is moved to the site's local time:
+the URL's own date settles it when it is one day off in the right direction,
+otherwise the time zone of the site's country (its country-code domain or
+declared locale, ``data/date_words.toml``).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cache
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import htmldate
+import lxml.etree
 from lxml.html import HtmlElement
 
+from extractors.datetext import DateMention, Timestamp, find_dates, make_date, parse_timestamp
 from extractors.metadata import PageMetadata
+from extractors.rulefiles import load_rules, strings
 
 log = logging.getLogger(__name__)
 
@@ -34,69 +57,253 @@ PUBLISHED_META_KEYS = (
     "datepublished",
     "publishdate",
     "publish-date",
+    "publish_date",
     "pubdate",
     "parsely-pub-date",
     "sailthru.date",
     "dc.date.issued",
+    "dcterms.issued",
+    "dc.date.created",
     "dcterms.created",
     "dc.date",
     "date",
 )
 
-_ISO_PREFIX = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_ERA_START = {"令和": 2018, "平成": 1988, "昭和": 1925}
-_JA_DATE = re.compile(
-    r"(?:(?P<era>令和|平成|昭和)\s*(?P<eyear>元|\d{1,2})|(?P<year>(?:19|20)\d{2}))\s*年\s*"
-    r"(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"
-)
-_KO_DATE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*년\s*(?P<month>\d{1,2})\s*월\s*(?P<day>\d{1,2})\s*일")
-_DOTTED_DATE = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})[.](?P<month>\d{1,2})[.](?P<day>\d{1,2})(?!\d)")
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?=[/._-]|$)")
+# Text a reader does not see, or that dates something else (a photo, a menu entry).
+_SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "select", "option", "figcaption"})
+_DATELINE_AFTER_CHARS = 400
+_DATELINE_BEFORE_CHARS = 160
+_VISIBLE_CHARS = 20_000
+_DAY_FIRST_ENGLISH = frozenset({"uk", "gb", "ie", "au", "nz", "in", "za", "sg", "my", "pk", "ng", "ke"})
+# A UTC timestamp is moved onto the URL's date only when the hour allows it for
+# newsrooms between UTC-8 and UTC+10, so a story dated in its URL the day before
+# it went out (a common CMS habit) is not pulled back a day.
+_URL_BEHIND_BEFORE_HOUR = 8
+_URL_AHEAD_FROM_HOUR = 14
 
 
 def parse_iso_date(value: str) -> date | None:
-    """The calendar date at the start of an ISO-8601-ish string, as written."""
-    match = _ISO_PREFIX.search(value)
-    if not match:
-        return None
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
-
-
-def _make_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+    """The calendar date of a structured date value (ISO 8601 and friends), as written."""
+    stamp = parse_timestamp(value)
+    return stamp.day if stamp else None
 
 
 def find_cjk_dates(text: str) -> list[date]:
-    """Every Japanese, Korean or dotted date in ``text``, in order of appearance."""
-    text = text.translate(_FULLWIDTH_DIGITS)
-    found: list[tuple[int, date]] = []
-    for match in _JA_DATE.finditer(text):
-        if match.group("era"):
-            eyear = match.group("eyear")
-            year = _ERA_START[match.group("era")] + (1 if eyear == "元" else int(eyear))
-        else:
-            year = int(match.group("year"))
-        parsed = _make_date(year, int(match.group("month")), int(match.group("day")))
-        if parsed:
-            found.append((match.start(), parsed))
-    for pattern in (_KO_DATE, _DOTTED_DATE):
-        for match in pattern.finditer(text):
-            parsed = _make_date(int(match.group("year")), int(match.group("month")), int(match.group("day")))
-            if parsed:
-                found.append((match.start(), parsed))
-    return [d for _, d in sorted(found, key=lambda pair: pair[0])]
+    """Every Japanese, Korean or year-first numeric date in ``text``, in order of appearance."""
+    return [mention.value for mention in find_dates(text, east_asian_only=True)]
 
 
-def _not_future(candidate: date | None, latest: date) -> date | None:
-    if candidate is None or candidate > latest or candidate.year < 1995:
+def date_in_url(url: str | None) -> date | None:
+    """A full year-month-day in the URL path (``/2024/04/10/``, ``/20240410/``), if any."""
+    if not url:
         return None
-    return candidate
+    match = _URL_DATE.search(urlsplit(url).path)
+    return make_date(int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
+
+
+@cache
+def _zone(name: str) -> tzinfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.debug("time zone %s unavailable; UTC dates stay as written", name)
+        return None
+
+
+def site_zone(url: str | None, locale: str | None) -> tzinfo | None:
+    """The main time zone of the site's country: its country-code domain, else its locale's region."""
+    zones: dict[str, str] = load_rules("date_words.toml").get("zones", {})
+    host = (urlsplit(url).hostname or "") if url else ""
+    country = host.rsplit(".", 1)[-1] if "." in host else ""
+    if country not in zones and locale:
+        parts = re.split(r"[-_]", locale.strip())
+        country = parts[-1].lower() if len(parts) > 1 and len(parts[-1]) == 2 else ""
+    name = zones.get(country)
+    return _zone(name) if name else None
+
+
+def newsroom_day(stamp: Timestamp, zone: tzinfo | None, url_day: date | None) -> date:
+    """The calendar day a timestamp names where the story was filed (see the module docstring)."""
+    if not stamp.utc or stamp.clock is None:
+        return stamp.day
+    hour = stamp.clock.hour
+    if url_day is not None:
+        if url_day == stamp.day - timedelta(days=1) and hour < _URL_BEHIND_BEFORE_HOUR:
+            return url_day
+        if url_day == stamp.day + timedelta(days=1) and hour >= _URL_AHEAD_FROM_HOUR:
+            return url_day
+        return stamp.day
+    if zone is None:
+        return stamp.day
+    return datetime.combine(stamp.day, stamp.clock, tzinfo=UTC).astimezone(zone).date()
+
+
+@cache
+def _update_labels() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    labels = load_rules("date_words.toml").get("labels", {})
+    before = "|".join(re.escape(w) for w in strings(labels, "updated_before"))
+    after = "|".join(re.escape(w) for w in strings(labels, "updated_after"))
+    return (
+        re.compile(
+            rf"(?:{before})\s*(?:on|at|le|el|am|il|日|일)?\s*[:：]?\s*[\w,.()（）]{{0,12}}\s*$", re.IGNORECASE
+        ),
+        re.compile(rf"^\s*[\d:：\s時分()（）AaPpMm.]{{0,12}}(?:{after})", re.IGNORECASE),
+    )
+
+
+def _is_update(text: str, mention: DateMention) -> bool:
+    before, after = _update_labels()
+    return bool(before.search(text[max(0, mention.start - 30) : mention.start])) or bool(
+        after.match(text[mention.end : mention.end + 24])
+    )
+
+
+def _texts(node: HtmlElement) -> Iterator[str]:
+    """The text pieces inside ``node`` in document order, skipping scripts, styles and comments."""
+    skipping: HtmlElement | None = None
+    for event, element in lxml.etree.iterwalk(node, events=("start", "end")):
+        if skipping is not None:
+            if event == "end" and element is skipping:
+                skipping = None
+                if element is not node and element.tail:
+                    yield element.tail
+            continue
+        if event == "start":
+            if not isinstance(element.tag, str) or element.tag in _SKIP_TEXT:
+                skipping = element
+            elif element.text:
+                yield element.text
+        elif element is not node and element.tail:
+            yield element.tail
+
+
+def _visible_text(nodes: Iterator[HtmlElement], limit: int) -> str:
+    """The visible text of ``nodes`` (and their descendants), up to about ``limit`` characters."""
+    parts: list[str] = []
+    size = 0
+    for node in nodes:
+        pieces = _texts(node) if isinstance(node.tag, str) else iter(())
+        for piece in itertools.chain(pieces, [node.tail or ""]):
+            parts.append(piece)
+            size += len(piece)
+            if size >= limit:
+                return " ".join(parts)[:limit]
+    return " ".join(parts)
+
+
+def _following(element: HtmlElement) -> Iterator[HtmlElement]:
+    """Elements after ``element`` in document order, nearest first, climbing out of its parents."""
+    node: HtmlElement | None = element
+    while node is not None:
+        yield from node.itersiblings()
+        node = node.getparent()
+
+
+def _preceding(element: HtmlElement, levels: int = 3) -> Iterator[HtmlElement]:
+    node: HtmlElement | None = element
+    for _ in range(levels):
+        if node is None:
+            return
+        yield from node.itersiblings(preceding=True)
+        node = node.getparent()
+
+
+def find_headline(tree: HtmlElement, metadata: PageMetadata) -> HtmlElement | None:
+    """The heading that carries the article's title (some templates use h2 or h3), else the first h1."""
+    title = " ".join((metadata.title or "").split()).lower()
+    headings = tree.xpath("//h1 | //h2 | //h3")
+    if title:
+        for heading in headings:
+            text = " ".join(heading.text_content().split()).lower()
+            if len(text) >= 10 and (text in title or title in text):
+                return heading
+    return next((h for h in headings if h.tag == "h1"), None)
+
+
+def _first_original(text: str, mentions: list[DateMention], latest: date) -> date | None:
+    plausible = [m for m in mentions if _plausible(m.value, latest)]
+    for mention in plausible:
+        if not _is_update(text, mention):
+            return mention.value
+    return plausible[0].value if plausible else None
+
+
+def writes_month_first(url: str | None, locale: str | None) -> bool:
+    """Whether ``04/10/2024`` means April 10: on English pages, unless their country puts the day first."""
+    parts = re.split(r"[-_]", (locale or "").strip().lower())
+    if parts[0] != "en":
+        return False
+    host = (urlsplit(url).hostname or "") if url else ""
+    country = parts[-1] if len(parts) > 1 else host.rsplit(".", 1)[-1]
+    return country not in _DAY_FIRST_ENGLISH
+
+
+def find_dateline(
+    tree: HtmlElement,
+    heading: HtmlElement | None,
+    *,
+    language: str | None,
+    latest: date,
+    month_first: bool = False,
+) -> date | None:
+    """The date printed with the headline (just below it, else just above it).
+
+    Japanese, Korean and Chinese pages without an ``<h1>`` are searched from
+    the top of their visible text, but only for the East Asian and year-first
+    numeric forms, which are not confused with prices or scores.
+    ``month_first`` reads ambiguous numeric dates the American way.
+    """
+    if heading is None:
+        if language not in {"ja", "ko", "zh"}:
+            return None
+        body = tree.find(".//body")
+        text = _visible_text(iter([body if body is not None else tree]), _VISIBLE_CHARS)
+        return _first_original(text, find_dates(text, east_asian_only=True), latest)
+    after = _visible_text(_following(heading), _DATELINE_AFTER_CHARS)
+    found = _first_original(after, find_dates(after, month_first=month_first), latest)
+    if found:
+        return found
+    before = _visible_text(_preceding(heading), 4 * _DATELINE_BEFORE_CHARS)[:_DATELINE_BEFORE_CHARS]
+    mentions = find_dates(before, month_first=month_first)
+    return _first_original(before, mentions[-1:], latest)
+
+
+_PUBLISHED_TIME = (
+    "//time[@datetime][@itemprop='datePublished' or @pubdate"
+    " or contains(@class, 'publish') or contains(@class, 'posted')]"
+)
+_TIME_AFTER = "following::time[@datetime][1]"
+_UPDATE_MARK = re.compile(r"updat|modif|edit", re.IGNORECASE)
+
+
+def find_time_element(tree: HtmlElement, heading: HtmlElement | None) -> Timestamp | None:
+    """The ``datetime`` of the ``<time>`` element that dates the article (see layer 3)."""
+    for element in tree.xpath(_PUBLISHED_TIME):
+        stamp = parse_timestamp(element.get("datetime") or "")
+        if stamp is not None:
+            return stamp
+    for element in heading.xpath(_TIME_AFTER) if heading is not None else ():
+        marks = " ".join(element.get(name) or "" for name in ("class", "itemprop", "id"))
+        if not _UPDATE_MARK.search(marks):
+            return parse_timestamp(element.get("datetime") or "")
+    return None
+
+
+def _plausible(candidate: date | None, latest: date) -> bool:
+    return candidate is not None and candidate.year >= 1995 and candidate <= latest
+
+
+def _structured(metadata: PageMetadata) -> Iterator[tuple[str, str]]:
+    for key in ("datePublished", "dateCreated"):
+        value = metadata.jsonld.get(key)
+        if isinstance(value, str) and value.strip():
+            yield "jsonld", value
+            break
+    for key in PUBLISHED_META_KEYS:
+        value = metadata.meta.get(key)
+        if value:
+            yield "meta", value
 
 
 def find_published(
@@ -109,23 +316,26 @@ def find_published(
 ) -> tuple[date | None, str | None]:
     """``(date, source)`` where source names the layer that supplied the date."""
     latest = (fetched_at or datetime.now()).date() + timedelta(days=1)
-    published = metadata.jsonld.get("datePublished")
-    if isinstance(published, str):
-        found = _not_future(parse_iso_date(published), latest)
-        if found:
-            return found, "jsonld"
-    meta_value = metadata.first(*PUBLISHED_META_KEYS)
-    if meta_value:
-        found = _not_future(parse_iso_date(meta_value), latest)
-        if found:
-            return found, "meta"
-    if language in {"ja", "ko", "zh"}:
-        body = tree.find(".//body")
-        visible = (body if body is not None else tree).text_content()
-        for candidate in find_cjk_dates(visible[:20_000]):
-            found = _not_future(candidate, latest)
-            if found:
-                return found, "dateline"
+    url_day = date_in_url(url)
+    zone = site_zone(url, metadata.language)
+    for source, value in _structured(metadata):
+        stamp = parse_timestamp(value)
+        if stamp is not None:
+            day = newsroom_day(stamp, zone, url_day)
+            if _plausible(day, latest):
+                return day, source
+    heading = find_headline(tree, metadata)
+    stamp = find_time_element(tree, heading)
+    if stamp is not None:
+        day = newsroom_day(stamp, zone, url_day)
+        if _plausible(day, latest):
+            return day, "time"
+    month_first = writes_month_first(url, metadata.language or language)
+    found = find_dateline(tree, heading, language=language, latest=latest, month_first=month_first)
+    if found:
+        return found, "dateline"
+    if url_day and _plausible(url_day, latest):
+        return url_day, "url"
     try:
         guessed = htmldate.find_date(
             tree,
@@ -138,7 +348,7 @@ def find_published(
         log.debug("htmldate failed on %s: %s", url, exc)
         guessed = None
     if guessed:
-        found = _not_future(parse_iso_date(guessed), latest)
-        if found:
-            return found, "htmldate"
+        guessed_day = parse_iso_date(guessed)
+        if guessed_day is not None and _plausible(guessed_day, latest):
+            return guessed_day, "htmldate"
     return None, None

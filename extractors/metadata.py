@@ -9,8 +9,10 @@ breadcrumb or the publisher's ``Organization``.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,14 +59,14 @@ class PageMetadata:
     def title(self) -> str | None:
         headline = self.jsonld.get("headline") or self.jsonld.get("name")
         if isinstance(headline, str) and headline.strip():
-            return headline.strip()
+            return _unescape(headline)
         return self.first("og:title", "twitter:title") or self.title_tag
 
     @property
     def description(self) -> str | None:
         desc = self.jsonld.get("description")
         if isinstance(desc, str) and desc.strip():
-            return desc.strip()
+            return _unescape(desc)
         return self.first("og:description", "description", "twitter:description")
 
     @property
@@ -99,6 +101,12 @@ class PageMetadata:
     def is_paywalled(self) -> bool:
         free = self.jsonld.get("isAccessibleForFree")
         return free is False or (isinstance(free, str) and free.lower() == "false")
+
+
+def _unescape(value: str) -> str:
+    """Trimmed text with leftover character references decoded (templates often escape twice)."""
+    value = value.strip()
+    return html.unescape(value) if "&" in value else value
 
 
 def _names(value: Any) -> list[str]:
@@ -137,18 +145,38 @@ def _walk_jsonld(node: Any) -> list[dict[str, Any]]:
     return found
 
 
+_JSONLD_WRAPPERS = re.compile(r"^\s*(?:<!--|<!\[CDATA\[|//\s*<!\[CDATA\[)|(?:-->|\]\]>|//\s*\]\]>)\s*$")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+def _load_jsonld(raw: str) -> Any:
+    """A JSON-LD block, forgiving the slips publishers' templates make; None if unreadable.
+
+    Raw control characters inside strings (line breaks in an ``articleBody``)
+    are allowed, comment and CDATA wrappers are removed, and trailing commas
+    are tried away before giving up.
+    """
+    raw = _JSONLD_WRAPPERS.sub("", raw.strip())
+    if not raw:
+        return None
+    try:
+        return json.loads(raw, strict=False)
+    except json.JSONDecodeError:
+        pass
+    try:
+        return json.loads(_TRAILING_COMMA.sub(r"\1", raw), strict=False)
+    except json.JSONDecodeError as exc:
+        log.debug("unreadable JSON-LD block skipped: %s", exc)
+        return None
+
+
 def _article_jsonld(tree: HtmlElement) -> dict[str, Any]:
     best: dict[str, Any] = {}
     for script in tree.iterfind(".//script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
-        raw = (script.text or "").strip()
-        if not raw:
-            continue
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            log.debug("unreadable JSON-LD block skipped: %s", exc)
+        data = _load_jsonld(script.text or "")
+        if data is None:
             continue
         for obj in _walk_jsonld(data):
             if _types(obj) & ARTICLE_TYPES and (not best or "datePublished" in obj):
@@ -165,7 +193,7 @@ def read_metadata(tree: HtmlElement) -> PageMetadata:
             key = node.get("http-equiv")
         content = node.get("content")
         if key and content and content.strip():
-            meta.setdefault(key.strip().lower(), content.strip())
+            meta.setdefault(key.strip().lower(), _unescape(content))
     canonical = None
     for link in tree.iterfind(".//link"):
         rels = (link.get("rel") or "").lower().split()

@@ -123,12 +123,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from flows.report import write_report
+
+    if not _database_exists(args.db, "report"):
+        return 2
+    since = None
+    if args.since:
+        try:
+            since = date.fromisoformat(args.since)
+        except ValueError:
+            print(
+                f"newsfacts report: --since takes a date like 2024-01-31, not {args.since!r}", file=sys.stderr
+            )
+            return 2
+    summary = write_report(args.db, args.out, since=since)
+    print(
+        f"wrote {summary.path} ({summary.size_bytes / 1024:.0f} KB): {summary.charts} charts,"
+        f" {summary.events_shown} of {summary.current_events} events; open it in a browser"
+    )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _prefect_defaults()
-    from flows.operations import serve_all
+    from flows.operations import DeployedElsewhere, serve_all
 
     print("serving the deployments of prefect.yaml (Ctrl-C to stop); runs appear in the Prefect UI")
-    serve_all()
+    try:
+        serve_all()
+    except DeployedElsewhere as exc:
+        print(f"newsfacts serve: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -353,6 +379,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("dir", metavar="DIR", help="output folder (created if missing)")
     add_db(export)
     export.set_defaults(func=cmd_export)
+
+    report = sub.add_parser(
+        "report",
+        help="write the trend report: one self-contained HTML file",
+        description=(
+            "Write the trend report (five charts and the newest events, all inline: it opens offline and can"
+            " be mailed as one file). Reads the published database read-only; never blocks a running load."
+        ),
+    )
+    report.add_argument(
+        "--out", default="report.html", metavar="FILE", help="output file (default report.html)"
+    )
+    report.add_argument(
+        "--since", metavar="DATE", help="only months/weeks and events from this date (YYYY-MM-DD)"
+    )
+    add_db(report)
+    report.set_defaults(func=cmd_report)
 
     sources = sub.add_parser(
         "sources",

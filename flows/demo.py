@@ -7,6 +7,7 @@ from the command line or from the Prefect UI.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -18,7 +19,9 @@ DEMO_PORT = 8765  # fixed, so repeated demo runs see the same URLs (and get 304s
 
 
 @flow(
-    name="demo-ingest", flow_run_name="demo-{db_path}", description="Ingest the bundled demo corpus offline."
+    name="demo-ingest",
+    flow_run_name=lambda: f"demo-{date.today():%Y-%m-%d}",
+    description="Ingest the bundled demo corpus offline.",
 )
 def demo_ingest(db_path: str = "news.duckdb", port: int = DEMO_PORT) -> dict[str, Any]:
     """Serve ``demo/`` on 127.0.0.1 and run the nightly flow over its RSS feed.

@@ -8,7 +8,8 @@ the UI's Artifacts page with its history across runs:
 * ``source-health``: every known source's status, consecutive failures and
   recent yields;
 * ``new-events``: the run's new events as markdown, linked to their evidence;
-* ``ingest-progress``: a progress bar updated as batches finish.
+* ``ingest-progress``: a progress bar updated as batches finish;
+* ``trend-report``: a link to the HTML report written after the load.
 
 Drift (see :mod:`flows.health`) is also emitted as a Prefect event,
 ``newsfacts.source.drift``, which the automation in ``automations/`` watches.
@@ -22,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from prefect.artifacts import (
+    create_link_artifact,
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
@@ -137,6 +139,16 @@ def publish_new_events(run_id: str, events: Sequence[Mapping[str, Any]]) -> None
                 f" {e['event_date']} | {e['mention_count']} | {_cell(str(e['evidence'])[:160])} {link} |"
             )
     create_markdown_artifact("\n".join(lines), key="new-events", description=f"{len(events)} new events")
+
+
+def publish_report_link(path: str, charts: int, events: int) -> None:
+    """The ``trend-report`` artifact: where this run's report was written."""
+    create_link_artifact(
+        key="trend-report",
+        link=f"file://{path}",
+        link_text=f"Trend report: {charts} charts, {events} newest events ({path})",
+        description="Open the file in a browser; it is self-contained and can be mailed as it is.",
+    )
 
 
 def emit_drift(run_id: str, drifts: Sequence[Drift]) -> None:

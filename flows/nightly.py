@@ -23,6 +23,7 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -35,15 +36,18 @@ from flows.monitoring import (
     Progress,
     emit_drift,
     publish_new_events,
+    publish_report_link,
     publish_run_summary,
     publish_source_health,
 )
 from flows.processing import records_for
+from flows.report import write_report
 from flows.sources import SourceSpec, load_sources, one_off_sources
 from warehouse import (
     KnownPage,
     PageRecord,
     SourceRunStats,
+    WarehouseError,
     finish_run,
     known_pages,
     load_pages,
@@ -233,6 +237,7 @@ def nightly_ingest(
     max_consecutive_failures: int = 5,
     published_after: date | None = None,
     published_before: date | None = None,
+    report_path: str | None = None,
     run_label: str = "nightly",
 ) -> dict[str, Any]:
     """One ingest run over the sources file and/or inline sources, feeds, sitemaps and URLs.
@@ -250,6 +255,8 @@ def nightly_ingest(
         max_consecutive_failures: a source failing this many runs in a row is skipped.
         published_after, published_before: keep only listed articles dated in this range
             (listings that carry dates: feeds, sitemaps); for backfills.
+        report_path: where to write the HTML trend report (default: beside the database,
+            news.duckdb -> news.report.html; "" for none).
         run_label: prefix of the flow run name.
     """
     logger = get_run_logger()
@@ -271,7 +278,21 @@ def nightly_ingest(
     threshold = int(defaults.get("max_consecutive_failures", max_consecutive_failures))
     run_id = f"{datetime.now():%Y%m%dT%H%M%S}-{(flow_run.id or uuid.uuid4().hex)[:8]}"
     with run_lock(db_path, wait_s=RUN_LOCK_WAIT_S):
-        return _ingest(logger, run_id, db_path, specs, policy, threshold, batch_size, run_label)
+        summary = _ingest(logger, run_id, db_path, specs, policy, threshold, batch_size, run_label)
+    if report_path != "":
+        _write_report(logger, db_path, report_path or str(Path(db_path).with_suffix(".report.html")))
+    return summary
+
+
+def _write_report(logger: Any, db_path: str, path: str) -> None:
+    """The trend report after a load; a report that cannot be written costs the run nothing."""
+    try:
+        written = write_report(db_path, path)
+    except (OSError, WarehouseError, ValueError) as exc:
+        logger.error("the trend report could not be written to %s: %s", path, exc)
+        return
+    publish_report_link(str(Path(written.path).resolve()), written.charts, written.events_shown)
+    logger.info("trend report written to %s", written.path)
 
 
 def _ingest(

@@ -25,6 +25,7 @@ from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.client.orchestration import get_client
 from prefect.deployments.runner import RunnerDeployment
 from prefect.events.schemas.automations import AutomationCore
+from prefect.exceptions import ObjectNotFound
 from prefect.flows import load_flow_from_entrypoint
 from prefect.schedules import Cron, Interval, RRule
 
@@ -69,9 +70,42 @@ def served_deployments(path: Path = PREFECT_YAML) -> list[RunnerDeployment]:
     return deployments
 
 
+class DeployedElsewhere(RuntimeError):
+    """Deployments of the same names exist for a work pool; serving them would clash."""
+
+
+def _pool_deployments(names: list[str]) -> list[str]:
+    async def find() -> list[str]:
+        found = []
+        async with get_client() as client:
+            for name in names:
+                try:
+                    deployment = await client.read_deployment_by_name(name)
+                except ObjectNotFound:
+                    continue
+                if deployment.work_pool_name or deployment.pull_steps:
+                    found.append(name)
+        return found
+
+    return asyncio.run(find())
+
+
 def serve_all(path: Path = PREFECT_YAML) -> None:
-    """Serve every deployment of ``prefect.yaml`` from this process until interrupted."""
-    serve(*served_deployments(path))
+    """Serve every deployment of ``prefect.yaml`` from this process until interrupted.
+
+    Refuses, with the commands to fix it, when ``prefect deploy`` already made
+    the same deployments for a work pool: a served run would otherwise inherit
+    the pool deployment's pull steps and crash.
+    """
+    deployments = served_deployments(path)
+    clashing = _pool_deployments([f"{d.flow_name}/{d.name}" for d in deployments])
+    if clashing:
+        commands = "\n".join(f"  prefect deployment delete {name}" for name in clashing)
+        raise DeployedElsewhere(
+            "these deployments already run on a work pool (prefect deploy); use the worker, or delete them"
+            f" first to serve them from here:\n{commands}"
+        )
+    serve(*deployments)
 
 
 def alert_automations(block_id: str, path: Path = AUTOMATIONS_YAML) -> list[AutomationCore]:

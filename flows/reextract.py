@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -75,7 +75,7 @@ def reextract_pages(
 
 @flow(
     name="reextract",
-    flow_run_name="reextract-{db_path}",
+    flow_run_name=lambda: f"reextract-{date.today():%Y-%m-%d}",
     description="Re-run the extractors over stored pages.",
 )
 def reextract(

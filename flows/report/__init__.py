@@ -26,8 +26,8 @@ from datetime import date
 from pathlib import Path
 
 from flows.report.charts import CHARTS
-from flows.report.data import ReportData, read_report
 from flows.report.page import render_html
+from warehouse.reporting import ReportData, read_report
 
 __all__ = ["ReportSummary", "read_report_data", "render_report", "write_report"]
 

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 
 from extractors.models import FACT_TYPES
 from flows.report import svg
-from flows.report.data import ViewRows
 from flows.report.svg import PALETTE, Series
+from warehouse.reporting import ViewRows
 
 TOP_ACTORS = 12
 TOP_COUNTRIES = 9

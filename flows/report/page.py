@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from flows.report import svg
 from flows.report.charts import CHARTS, FACT_COLOURS, Chart
-from flows.report.data import EventRow, ReportData, ViewRows
+from warehouse.reporting import EventRow, ReportData, ViewRows
 
 
 def money(value: float | None, currency: str | None) -> str:
@@ -151,7 +151,7 @@ svg text.axis-title{font-weight:600}
 .nodata{color:var(--muted);font-style:italic;padding:24px 0;text-align:center}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;min-width:900px;table-layout:fixed;font-size:13px}
-.c0{width:120px}.c1{width:160px}.c2{width:170px}.c3{width:110px}.c4{width:80px}.c5{width:80px}
+.c0{width:120px}.c1{width:190px}.c2{width:170px}.c3{width:110px}.c4{width:80px}.c5{width:80px}
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:#fafafa;white-space:nowrap}
 td:first-child{white-space:nowrap}

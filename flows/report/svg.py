@@ -58,7 +58,7 @@ def text_width(text: str, size: float = FONT_SIZE) -> float:
 
 def shorten(text: str, max_px: float, size: float = FONT_SIZE) -> str:
     """``text`` cut with an ellipsis to fit ``max_px``."""
-    if text_width(text, size) <= max_px:
+    if text_width(text, size) <= max_px + 0.01:
         return text
     while text and text_width(text + "…", size) > max_px:
         text = text[:-1]
@@ -295,7 +295,8 @@ def heatmap(
 ) -> str:
     """A grid of rows by x categories, darker for more; counts are written in cells wide enough."""
     row_h, right, top, bottom = 22.0, 16.0, 8.0, 56.0
-    left = 34.0 + min(200.0, max((text_width(r) for r in row_labels), default=0.0)) + 8
+    label_w = min(220.0, max((text_width(r) for r in row_labels), default=0.0))
+    left = 34.0 + label_w + 8
     plot_w = WIDTH - left - right
     plot_h = row_h * max(1, len(row_labels))
     slot = plot_w / max(1, len(x_labels))
@@ -303,7 +304,7 @@ def heatmap(
     body: list[str] = []
     for r, row_label in enumerate(row_labels):
         y = top + row_h * r
-        body.append(_text(left - 8, y + row_h / 2 + 4, shorten(row_label, left - 42), anchor="end"))
+        body.append(_text(left - 8, y + row_h / 2 + 4, shorten(row_label, label_w), anchor="end"))
         for i, x_label in enumerate(x_labels):
             value = cells[r][i]
             fill = heat_colour(value, highest)
@@ -353,7 +354,8 @@ def lanes(
     The total is written over each column, so the small lanes need no y ticks of their own.
     """
     lane_h, right, top, bottom = 44.0, 16.0, 8.0, 56.0
-    left = 34.0 + min(160.0, max((text_width(lb) for lb in lane_labels), default=0.0)) + 8
+    label_w = min(200.0, max((text_width(lb) for lb in lane_labels), default=0.0))
+    left = 34.0 + label_w + 8
     plot_w = WIDTH - left - right
     slot = plot_w / max(1, len(x_labels))
     bar_w = min(slot * 0.7, 40.0)
@@ -369,7 +371,7 @@ def lanes(
                 f'<rect x="{left}" y="{base_y - lane_h + 3:.1f}" width="{plot_w}" height="{lane_h}"'
                 ' fill="#fafafa"/>'
             )
-        body.append(_text(left - 8, base_y - 8, shorten(lane_label, left - 42), anchor="end"))
+        body.append(_text(left - 8, base_y - 8, shorten(lane_label, label_w), anchor="end"))
         body.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{base_y:.1f}" y2="{base_y:.1f}" stroke="{GRID}"/>'
         )

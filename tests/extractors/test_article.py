@@ -1,16 +1,22 @@
-"""extract_article on the bundled demo pages and on real third-party pages."""
+"""extract_article on the bundled demo pages, on small built pages (one per rule or date layer),
+and on the real third-party benchmark pages (the evaluation gates)."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections import Counter
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from bench.article_quality import body_scores, date_scores, without_structured_dates
 from extractors import extract_article
+from extractors.article import find_published_in_page
+from extractors.dates import newsroom_day, site_zone
+from extractors.datetext import find_dates, parse_timestamp
 from extractors.errors import EmptyPage, ErrorPage, IndexPage, NotAnArticle, PaywallStub, TooShort
+from extractors.language import detect_language
 from tests.conftest import DEMO
 
 BOILERPLATE = ("We use cookies", "fictional publisher", "All rights reserved", "Cookie settings", "©")
@@ -109,33 +115,260 @@ def test_rejections_are_typed_with_reasons() -> None:
         assert issubclass(exc, NotAnArticle)
 
 
-# --- real third-party pages ---------------------------------------------------
-
-# Pinned floor: the gate fails CI if main-text quality regresses. Measured 0.954.
-ARTICLE_BODY_F1_FLOOR = 0.950
-
-
-def shingles(text: str) -> Counter[tuple[str, ...]]:
-    words = re.findall(r"\w+", text)
-    return Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
+def test_xhtml_text_with_an_xml_declaration_parses() -> None:
+    page = '<?xml version="1.0" encoding="utf-8"?>' + _article_html(
+        f"<p>{'Data centres in Japan. ' * 30}</p>"
+    )
+    assert "Data centres in Japan." in extract_article(page, "https://x.example/xhtml").text
 
 
-def body_scores(pairs: list[tuple[str, str]]) -> tuple[float, float, float]:
-    """Precision, recall, F1 by the article-extraction-benchmark's method."""
-    precisions, recalls = [], []
-    for truth, predicted in pairs:
-        t, p = shingles(truth), shingles(predicted)
-        tp, fp, fn = sum((t & p).values()), sum((p - t).values()), sum((t - p).values())
-        total = tp + fp + fn
-        if total == 0:
-            continue
-        tp, fp, fn = tp / total, fp / total, fn / total
-        if tp + fp > 0:
-            precisions.append(tp / (tp + fp))
-        if tp + fn > 0:
-            recalls.append(tp / (tp + fn))
-    precision, recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
-    return precision, recall, 2 * precision * recall / (precision + recall)
+def test_a_front_page_is_an_index_page() -> None:
+    raw = (DEMO / "site" / "index.html").read_bytes().replace(b"{{BASE_URL}}", b"http://demo.test")
+    with pytest.raises(IndexPage) as index:
+        extract_article(raw, "http://demo.test/")
+    assert index.value.reason == "index_page"
+
+
+def test_demo_ja_ko_date_lines_parse_without_structured_data(demo_manifest: list[dict[str, Any]]) -> None:
+    """With JSON-LD, date <meta> and <time> tags gone, the printed date line alone gives the date."""
+    cjk = [e for e in demo_manifest if e["language"] in ("ja", "ko")]
+    assert cjk
+    for entry in cjk:
+        raw, url = demo_page(entry)
+        stripped = without_structured_dates(raw)
+        assert b"ld+json" not in stripped
+        found = find_published_in_page(stripped, url, fetched_at=datetime(2026, 11, 25))
+        assert found == date.fromisoformat(entry["published"]), entry["path"]
+
+
+# --- dates written in text and in structured fields ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("13 Oct 2020 18:29", date(2020, 10, 13)),
+        ("Published October 13, 2020", date(2020, 10, 13)),
+        ("Sept. 5, 2019 at 3pm", date(2019, 9, 5)),
+        ("13. Oktober 2020", date(2020, 10, 13)),
+        ("lundi 24 août 2020", date(2020, 8, 24)),
+        ("17 de febrero de 2020", date(2020, 2, 17)),
+        ("Publicado em 05/10/2018", date(2018, 10, 5)),
+        ("2020-03-04 16:52:59", date(2020, 3, 4)),
+        ("기사입력 2018.08.25 15:24", date(2018, 8, 25)),
+        ("2020/7/11-12 の結果 2020年07月12日", date(2020, 7, 12)),  # a range is not a date
+    ],
+)
+def test_dates_in_text(text: str, expected: date) -> None:
+    assert find_dates(text)[0].value == expected
+
+
+def test_ambiguous_numeric_dates_follow_the_locale() -> None:
+    assert find_dates("04/10/2024")[0].value == date(2024, 10, 4)
+    assert find_dates("04/10/2024", month_first=True)[0].value == date(2024, 4, 10)
+    assert find_dates("13/10/2024", month_first=True)[0].value == date(2024, 10, 13)
+
+
+@pytest.mark.parametrize(
+    ("value", "day", "utc"),
+    [
+        ("2020-08-25T00:23:33.312Z", date(2020, 8, 25), True),
+        ("2020-12-05T23:15:0Z", date(2020, 12, 5), True),
+        ("2020-04-29T15:32:37+0500", date(2020, 4, 29), False),
+        ("20200316T13:00:00Z", date(2020, 3, 16), True),
+        ("Sun, 11 Oct 2020 07:34:36 GMT", date(2020, 10, 11), True),
+        ("Tue, Sep 15 2020 10:01:41 EDT", date(2020, 9, 15), False),
+        ("2020/10/04 15:05:21", date(2020, 10, 4), False),
+    ],
+)
+def test_structured_timestamps(value: str, day: date, utc: bool) -> None:
+    stamp = parse_timestamp(value)
+    assert stamp is not None
+    assert (stamp.day, stamp.utc) == (day, utc)
+
+
+def test_utc_timestamps_take_the_newsrooms_day() -> None:
+    late_utc = parse_timestamp("2024-04-10T02:30:00Z")
+    assert late_utc is not None
+    toronto = site_zone("https://ici.example.ca/story", None)
+    assert newsroom_day(late_utc, toronto, None) == date(2024, 4, 9)
+    assert newsroom_day(late_utc, site_zone("https://news.example.com/a", "en_US"), None) == date(2024, 4, 9)
+    assert newsroom_day(late_utc, site_zone("https://news.example.com/a", "en"), None) == date(2024, 4, 10)
+    # the URL's own date settles it, in either direction
+    assert newsroom_day(late_utc, None, date(2024, 4, 9)) == date(2024, 4, 9)
+    assert newsroom_day(late_utc, toronto, date(2024, 4, 10)) == date(2024, 4, 10)
+    # ...but not a day back from mid-morning UTC (a CMS that dates URLs on creation)
+    morning = parse_timestamp("2024-04-10T10:04:00Z")
+    assert morning is not None
+    assert newsroom_day(morning, None, date(2024, 4, 9)) == date(2024, 4, 10)
+    # an explicit local offset is the newsroom's own
+    local = parse_timestamp("2024-04-10T00:16:00+03:00")
+    assert local is not None
+    assert newsroom_day(local, toronto, None) == date(2024, 4, 10)
+
+
+def _dated_page(head: str, dateline: str, url_path: str = "story") -> tuple[str, str]:
+    body = "<p>" + "Officials announced a new data centre programme for the region. " * 8 + "</p>"
+    html = (
+        f"<html><head><title>Officials announce a data centre programme</title>{head}</head><body>"
+        f"<article><h1>Officials announce a data centre programme</h1><div class='meta'>{dateline}</div>"
+        f"{body}{body}</article></body></html>"
+    )
+    return html, f"https://news.example.org/{url_path}"
+
+
+@pytest.mark.parametrize(
+    ("head", "dateline", "path", "expected", "source"),
+    [
+        (
+            '<script type="application/ld+json">{"@type": "NewsArticle",'
+            ' "datePublished": "2024-04-10T09:00:00+09:00",'
+            ' "dateModified": "2024-04-12T09:00:00+09:00"}</script>',
+            "",
+            "story",
+            date(2024, 4, 10),
+            "jsonld",
+        ),
+        (
+            '<meta property="article:published_time" content="2024-04-10T09:00:00">',
+            "",
+            "story",
+            date(2024, 4, 10),
+            "meta",
+        ),
+        (
+            "",
+            '<time datetime="2024-04-10T09:00:00+02:00">3 hours ago</time>',
+            "story",
+            date(2024, 4, 10),
+            "time",
+        ),
+        ("", "Updated April 12, 2024 · Published April 10, 2024", "story", date(2024, 4, 10), "dateline"),
+        ("", "입력 2024.04.10 09:30 | 수정 2024.04.11 11:02", "story", date(2024, 4, 10), "dateline"),
+        ("", "令和6年4月10日 18時05分", "story", date(2024, 4, 10), "dateline"),
+        ("", "", "2024/04/10/story", date(2024, 4, 10), "url"),
+    ],
+)
+def test_publication_date_layers(head: str, dateline: str, path: str, expected: date, source: str) -> None:
+    html, url = _dated_page(head, dateline, path)
+    article = extract_article(html, url, fetched_at=datetime(2024, 5, 1))
+    assert (article.published, article.date_source) == (expected, source)
+
+
+def test_a_future_date_falls_through_to_the_next_layer() -> None:
+    head = '<meta property="article:published_time" content="2031-01-01T00:00:00Z">'
+    html, url = _dated_page(head, "April 10, 2024", "story")
+    article = extract_article(html, url, fetched_at=datetime(2024, 5, 1, tzinfo=UTC))
+    assert article.published == date(2024, 4, 10)
+
+
+# --- main text -------------------------------------------------------------------
+
+PARAGRAPH = "The regulator said the company had transferred personal data without adequate safeguards. "
+
+
+def _story(body: str, head: str = "") -> str:
+    return (
+        f"<html><head><title>Regulator fines platform over data transfers</title>{head}</head><body>"
+        "<header><nav><a href='/'>Home</a> <a href='/world'>World</a></nav></header>"
+        f"<main><article><h1>Regulator fines platform over data transfers</h1>{body}</article></main>"
+        "<footer><p>© 2024 Example Media. All rights reserved.</p></footer></body></html>"
+    )
+
+
+def test_main_text_keeps_paragraphs_and_drops_teasers() -> None:
+    teasers = "".join(
+        f"<li><h3><a href='/s/{i}'>Other story {i}</a></h3><span>Teaser {i} for another story</span></li>"
+        for i in range(4)
+    )
+    body = (
+        "<div class='article-body'>"
+        '<h2 class="dek">Record penalty for cross-border transfers</h2>'
+        f"<p>{PARAGRAPH * 3}</p>"
+        "<p>Read more: <a href='/other'>Another regulator opens an inquiry into cloud contracts</a></p>"
+        f"<p>{PARAGRAPH * 2}</p><p>Sign up for our daily newsletter</p>"
+        f"<ul class='latest'>{teasers}</ul><p>{PARAGRAPH * 2}</p></div>"
+    )
+    head = '<meta name="description" content="Record penalty for cross-border transfers">'
+    article = extract_article(_story(body, head), "https://news.example.org/fine")
+    lines = article.text.splitlines()
+    assert len(lines) == 3, lines  # paragraph breaks kept, nothing else
+    assert all(line.startswith("The regulator said") for line in lines)
+    assert article.description == "Record penalty for cross-border transfers"
+    junk = (
+        "Regulator fines",
+        "Record penalty",
+        "Read more",
+        "Another regulator",
+        "newsletter",
+        "Other story",
+        "©",
+    )
+    for fragment in junk:
+        assert fragment not in article.text
+
+
+def test_split_article_body_is_joined() -> None:
+    chunk = (
+        "<div class='grid'><div class='article__body'>{}</div><aside class='ad'>Advertisement</aside></div>"
+    )
+    first = "".join(f"<p>{PARAGRAPH * 2}</p>" for _ in range(4))
+    second = "".join(
+        "<p>" + "The second part of the story follows the advertisement. " * 4 + "</p>" for _ in range(4)
+    )
+    body = "<div class='article__chunks'>" + chunk.format(first) + chunk.format(second) + "</div>"
+    article = extract_article(_story(body), "https://news.example.org/split")
+    assert "The second part of the story" in article.text
+    assert article.text.index("The regulator said") < article.text.index("The second part")
+
+
+def test_embedded_tweets_stay_with_the_text() -> None:
+    tweet = (
+        "<div class='social-media-embed'><blockquote class='twitter-tweet'><p>We will appeal this decision "
+        "in the courts.</p>— Platform (@platform) April 10, 2024</blockquote></div>"
+    )
+    body = f"<div class='article-body'><p>{PARAGRAPH * 3}</p>{tweet}<p>{PARAGRAPH * 2}</p></div>"
+    article = extract_article(_story(body), "https://news.example.org/tweet")
+    assert "We will appeal this decision in the courts." in article.text
+
+
+def test_json_ld_article_body_fills_in_when_the_page_text_is_thin() -> None:
+    full = "".join(f"<p>{PARAGRAPH} Part {i}.</p>" for i in range(12))
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Regulator fines platform", "articleBody": full})
+    body = f"<div class='article-body'><p>{PARAGRAPH * 5}</p></div>"
+    article = extract_article(
+        _story(body, f'<script type="application/ld+json">{ld}</script>'), "https://n.example/x"
+    )
+    assert "Part 11." in article.text
+    assert "<p>" not in article.text
+    assert len(article.text.splitlines()) == 12
+    assert "articleBody" not in article.metadata
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The committee approved the budget for the new data centre on Tuesday after a long debate.", "en"),
+        (
+            "Der Ausschuss hat am Dienstag nach langer Debatte das Budget für das Rechenzentrum gebilligt.",
+            "de",
+        ),
+        ("Le comité a approuvé mardi le budget du nouveau centre de données après un long débat.", "fr"),
+        ("委員会は火曜日、長い議論の末に新しいデータセンターの予算を承認した。", "ja"),
+        ("위원회는 화요일 긴 논의 끝에 새 데이터센터 예산을 승인했다고 밝혔다.", "ko"),
+        ("委员会周二经过长时间辩论后批准了新数据中心的预算。", "zh"),
+    ],
+)
+def test_language_detection(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
+# --- real third-party pages ------------------------------------------------------
+
+# Pinned floors, just under what the extractor reaches (P 0.976, R 0.988, F1 0.982
+# on the 181 pages; trafilatura.extract 0.953, with include_comments=False 0.960).
+# The gate fails CI when main-text quality regresses; raise the floors with the scores.
+ARTICLE_BODY_FLOORS = {"precision": 0.972, "recall": 0.984, "f1": 0.978}
 
 
 @pytest.mark.benchmarks
@@ -147,25 +380,32 @@ def test_article_body_gate(article_body_bench: list[dict[str, Any]]) -> None:
         except NotAnArticle:
             text = ""
         pairs.append((page["truth"], text))
-    precision, recall, f1 = body_scores(pairs)
     assert len(pairs) == 181
-    assert f1 >= ARTICLE_BODY_F1_FLOOR, f"F1 {f1:.3f} (P {precision:.3f}, R {recall:.3f}) below the floor"
+    precision, recall, f1 = body_scores(pairs)
+    scores = {"precision": precision, "recall": recall, "f1": f1}
+    for name, floor in ARTICLE_BODY_FLOORS.items():
+        assert scores[name] >= floor, f"{name} {scores[name]:.3f} below the floor {floor} ({scores})"
 
 
-# Pinned floor for publication dates on the 200 real pages (htmldate scoring).
-PUBLISH_DATE_ACCURACY_FLOOR = 0.85
+# Pinned floor for publication dates on the 200 real pages (htmldate scoring): measured
+# 0.910; htmldate's extensive search gets 0.890 on the same pages and must not beat us.
+PUBLISH_DATE_ACCURACY_FLOOR = 0.905
 
 
 @pytest.mark.benchmarks
 def test_publish_date_gate(publish_date_bench: list[dict[str, Any]]) -> None:
-    correct = 0
+    import htmldate
+
+    ours, reference = [], []
     for page in publish_date_bench:
         try:
             found = extract_article(page["html"], page["url"], fetched_at=datetime(2020, 12, 31)).published
         except NotAnArticle:
-            from extractors.article import find_published_in_page
-
             found = find_published_in_page(page["html"], page["url"], fetched_at=datetime(2020, 12, 31))
-        correct += found is not None and found.isoformat() == page["date"]
-    accuracy = correct / len(publish_date_bench)
+        ours.append((page["date"], found.isoformat() if found else None))
+        text = page["html"].decode("utf-8", "replace")
+        theirs = htmldate.find_date(text, url=page["url"], original_date=True, extensive_search=True)
+        reference.append((page["date"], str(theirs) if theirs else None))
+    accuracy, baseline = date_scores(ours).accuracy, date_scores(reference).accuracy
     assert accuracy >= PUBLISH_DATE_ACCURACY_FLOOR, f"date accuracy {accuracy:.3f}"
+    assert accuracy >= baseline, f"date accuracy {accuracy:.3f} below htmldate's {baseline:.3f}"

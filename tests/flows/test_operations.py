@@ -45,7 +45,11 @@ def test_run_is_named_from_its_parameters(demo_run: dict[str, Any]) -> None:
 
 def test_run_summary_source_health_new_events_and_progress(demo_run: dict[str, Any]) -> None:
     artifacts = _artifacts(demo_run["flow_run_id"])
-    assert {"run-summary", "source-health", "new-events", "ingest-progress"} <= set(artifacts)
+    assert {"run-summary", "source-health", "new-events", "ingest-progress", "trend-report"} <= set(artifacts)
+    link = artifacts["trend-report"].data  # a markdown link: [text](file:///…/news.report.html)
+    target = link.rsplit("](file://", 1)[1].rstrip(")")
+    assert target.endswith("news.report.html") and "5 charts" in link
+    assert "<svg" in Path(target).read_text("utf-8")
 
     summary = json.loads(artifacts["run-summary"].data)
     assert len(summary) == 1

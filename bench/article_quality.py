@@ -1,0 +1,313 @@
+"""Article extraction on real pages, beside the reference tools measured in the same run.
+
+Three measurements, each printed with the baseline run on the same pages in
+the same process, so the ratios hold on whatever machine runs them:
+
+- main text on the 181 article-body pages: precision, recall and F1 by the
+  article-extraction-benchmark's method (:func:`body_scores`) and time per
+  page of ``extract_article`` (alone, and followed by fact extraction and
+  topic tagging: the whole per-page processing) against
+  ``trafilatura.extract`` (defaults, and with ``include_comments=False``);
+- publication date on the 200 publish-date pages, scored as htmldate scores
+  (a day as the unit: right date TP, wrong date FP, no date FN): ours against
+  ``htmldate.find_date(html, url=url, original_date=True)`` in extensive mode;
+- publication date on the demo corpus (exact match), and on its Japanese and
+  Korean pages with the structured data removed, so only the visible date
+  lines are left to read.
+
+Times are the sum over pages of each page's fastest of ``--rounds`` runs,
+tools interleaved page by page so that load on a shared machine falls on both.
+Pages are read from the shared benchmark folder, never copied into the
+repository. Run ``python -m bench.article_quality``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from extractors import extract_article  # noqa: E402
+from extractors.article import find_published_in_page  # noqa: E402
+from extractors.errors import NotAnArticle  # noqa: E402
+
+SHARED = Path(os.environ.get("NEWSFACTS_SHARED", REPO.parent / "shared"))
+DEMO = REPO / "demo"
+DEMO_FETCHED_AT = datetime(2026, 11, 25)
+DATE_BENCH_FETCHED_AT = datetime(2020, 12, 31)
+
+_STRUCTURED_DATES = re.compile(
+    rb"<script[^>]+application/ld\+json.*?</script>|<meta[^>]+(?:published|modified|date)[^>]*>|<time[^>]*>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+# --- scoring -------------------------------------------------------------------
+
+
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    """The multiset of word 4-grams of ``text`` (words: the Unicode regex ``\\w+``)."""
+    words = re.findall(r"\w+", text)
+    return Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
+
+
+def body_scores(pairs: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
+    """Precision, recall, F1 over ``(truth, predicted)`` pairs by the article-extraction-benchmark's method.
+
+    Per page, shared / extra / missed shingles are divided by their sum so every
+    page weighs the same; precision is averaged over pages with a prediction,
+    recall over pages with a truth; F1 comes from the two means.
+    """
+    precisions, recalls = [], []
+    for truth, predicted in pairs:
+        t, p = shingles(truth), shingles(predicted)
+        tp, fp, fn = sum((t & p).values()), sum((p - t).values()), sum((t - p).values())
+        total = tp + fp + fn
+        if total == 0:
+            continue
+        tp_share, fp_share, fn_share = tp / total, fp / total, fn / total
+        if tp_share + fp_share > 0:
+            precisions.append(tp_share / (tp_share + fp_share))
+        if tp_share + fn_share > 0:
+            recalls.append(tp_share / (tp_share + fn_share))
+    precision, recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+@dataclass(frozen=True)
+class DateScore:
+    """htmldate's scoring: a right date is a TP, a wrong one a FP, none a FN."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.tp / (self.tp + self.fp + self.fn)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def date_scores(pairs: Iterable[tuple[str, str | None]]) -> DateScore:
+    """Score ``(label, found)`` pairs of ISO dates; ``found`` None means no date."""
+    tp = fp = fn = 0
+    for label, found in pairs:
+        if found is None:
+            fn += 1
+        elif found == label:
+            tp += 1
+        else:
+            fp += 1
+    return DateScore(tp, fp, fn)
+
+
+# --- pages ---------------------------------------------------------------------
+
+
+def load_article_body(root: Path) -> list[dict[str, Any]]:
+    """The article-body pages: ``{"id", "url", "html" (bytes), "truth"}``, sorted by id."""
+    truth = json.loads((root / "ground-truth.json").read_text("utf-8"))
+    return [
+        {
+            "id": key,
+            "url": item.get("url") or f"https://example.invalid/{key}",
+            "html": gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()),
+            "truth": item["articleBody"],
+        }
+        for key, item in sorted(truth.items())
+    ]
+
+
+def load_publish_date(root: Path) -> list[dict[str, Any]]:
+    """The publish-date pages: ``{"url", "html" (bytes), "date"}``, sorted by URL."""
+    labels = json.loads((root / "labels.json").read_text("utf-8"))
+    return [
+        {
+            "url": url,
+            "html": gzip.decompress((root / "html" / f"{item['file']}.gz").read_bytes()),
+            "date": item["date"],
+        }
+        for url, item in sorted(labels.items())
+    ]
+
+
+def load_demo() -> list[tuple[dict[str, Any], bytes, str]]:
+    """The demo corpus: ``(manifest entry, page bytes, url)``."""
+    manifest = json.loads((DEMO / "corpus.json").read_text("utf-8"))
+    pages = []
+    for entry in manifest:
+        raw = (DEMO / "site" / entry["path"]).read_bytes().replace(b"{{BASE_URL}}", b"http://demo.test")
+        pages.append((entry, raw, f"http://demo.test/{entry['path']}"))
+    return pages
+
+
+def without_structured_dates(page: bytes) -> bytes:
+    """The page with JSON-LD, date ``<meta>`` tags and ``<time>`` tags removed: only printed dates remain."""
+    return _STRUCTURED_DATES.sub(b"", page)
+
+
+# --- runs ----------------------------------------------------------------------
+
+
+def _article_text(page: dict[str, Any]) -> str:
+    try:
+        return extract_article(page["html"], page["url"]).text
+    except NotAnArticle:
+        return ""
+
+
+def _article_and_facts(page: dict[str, Any]) -> str:
+    """The whole per-page processing: article, then its facts and topic tags."""
+    from extractors import extract_facts, tag_topics
+
+    try:
+        article = extract_article(page["html"], page["url"])
+    except NotAnArticle:
+        return ""
+    extract_facts(article.text, language=article.language, published=article.published, title=article.title)
+    tag_topics(article.text, language=article.language, title=article.title)
+    return article.text
+
+
+def _timed_interleaved(
+    pages: list[dict[str, Any]], tools: dict[str, Callable[[dict[str, Any]], Any]], rounds: int
+) -> tuple[dict[str, list[Any]], dict[str, float]]:
+    """Each tool's output per page (first round) and its ms/page (per page, the fastest round)."""
+    outputs: dict[str, list[Any]] = {name: [] for name in tools}
+    best: dict[str, list[float]] = {name: [float("inf")] * len(pages) for name in tools}
+    for round_no in range(rounds):
+        for i, page in enumerate(pages):
+            for name, tool in tools.items():
+                start = time.perf_counter()
+                result = tool(page)
+                best[name][i] = min(best[name][i], time.perf_counter() - start)
+                if round_no == 0:
+                    outputs[name].append(result)
+    return outputs, {name: 1000 * sum(times) / len(pages) for name, times in best.items()}
+
+
+def run_article_body(pages: list[dict[str, Any]], rounds: int) -> list[str]:
+    import trafilatura
+
+    def decoded(page: dict[str, Any]) -> str:
+        return str(page["html"].decode("utf-8", "replace"))
+
+    for page in pages:
+        page["text"] = decoded(page)
+    tools: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "extract_article": _article_text,
+        "extract_article + extract_facts + tag_topics": _article_and_facts,
+        "trafilatura.extract": lambda p: trafilatura.extract(p["text"]) or "",
+        "trafilatura.extract(include_comments=False)": lambda p: (
+            trafilatura.extract(p["text"], include_comments=False) or ""
+        ),
+    }
+    outputs, ms = _timed_interleaved(pages, tools, rounds)
+    baseline = ms["trafilatura.extract"]
+    lines = [f"Main text, {len(pages)} article-body pages (P / R / F1, time per page):"]
+    for name, texts in outputs.items():
+        p, r, f1 = body_scores(zip((page["truth"] for page in pages), texts, strict=True))
+        lines.append(
+            f"  {name:<46} P {p:.3f}  R {r:.3f}  F1 {f1:.3f}   {ms[name]:6.1f} ms/page"
+            f"  ({ms[name] / baseline:.2f}x trafilatura)"
+        )
+    rejected = sum(1 for text in outputs["extract_article"] if not text)
+    lines.append(f"  extract_article rejected {rejected} of {len(pages)} pages as not articles")
+    return lines
+
+
+def run_publish_date(pages: list[dict[str, Any]], rounds: int) -> list[str]:
+    import htmldate
+
+    def ours(page: dict[str, Any]) -> str | None:
+        found = find_published_in_page(page["html"], page["url"], fetched_at=DATE_BENCH_FETCHED_AT)
+        return found.isoformat() if found else None
+
+    def reference(page: dict[str, Any]) -> str | None:
+        found = htmldate.find_date(
+            page["html"].decode("utf-8", "replace"),
+            url=page["url"],
+            original_date=True,
+            extensive_search=True,
+        )
+        return str(found) if found else None
+
+    outputs, ms = _timed_interleaved(pages, {"ours": ours, "htmldate": reference}, rounds)
+    baseline = ms["htmldate"]
+    labels = [page["date"] for page in pages]
+    lines = [f"Publication date, {len(pages)} publish-date pages (htmldate's scoring):"]
+    names = {"ours": "find_published_in_page", "htmldate": "htmldate.find_date (extensive, original)"}
+    for key, found in outputs.items():
+        score = date_scores(zip(labels, found, strict=True))
+        lines.append(
+            f"  {names[key]:<46} accuracy {score.accuracy:.3f}  P {score.precision:.3f}  R {score.recall:.3f}"
+            f"  F {score.f1:.3f}   {ms[key]:5.1f} ms/page  ({ms[key] / baseline:.2f}x htmldate)"
+        )
+    return lines
+
+
+def run_demo() -> list[str]:
+    pages = load_demo()
+    exact = 0
+    printed_only, printed_total = 0, 0
+    for entry, raw, url in pages:
+        expected = date.fromisoformat(entry["published"])
+        exact += extract_article(raw, url, fetched_at=DEMO_FETCHED_AT).published == expected
+        if entry["language"] in ("ja", "ko"):
+            printed_total += 1
+            found = find_published_in_page(without_structured_dates(raw), url, fetched_at=DEMO_FETCHED_AT)
+            printed_only += found == expected
+    return [
+        f"Publication date, demo corpus: {exact}/{len(pages)} exact ({exact / len(pages):.3f});"
+        f" Japanese and Korean pages from printed date lines alone: {printed_only}/{printed_total}"
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, default=3, help="timing rounds per page (fastest kept)")
+    parser.add_argument(
+        "--benchmarks", type=Path, default=SHARED / "benchmarks", help="shared benchmark folder"
+    )
+    args = parser.parse_args(argv)
+    body_root, date_root = args.benchmarks / "article-body", args.benchmarks / "publish-date"
+    if not body_root.is_dir() or not date_root.is_dir():
+        print(f"benchmark pages not found under {args.benchmarks}", file=sys.stderr)
+        return 2
+    for line in run_article_body(load_article_body(body_root), args.rounds):
+        print(line)
+    for line in run_publish_date(load_publish_date(date_root), args.rounds):
+        print(line)
+    for line in run_demo():
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

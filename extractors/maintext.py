@@ -1,0 +1,291 @@
+"""Main text of an article page: the story's paragraphs, one per line, without boilerplate.
+
+trafilatura finds the content block. It runs in its fast mode (its own
+content pass, without the readability and jusText fallbacks): on the
+article-body benchmark the fallbacks cost a third more time and lose
+precision. What trafilatura gets wrong is fixed around it, with rules kept as
+data (``data/site_rules.toml``):
+
+before, on the page's tree (in place: this is the last step to read the tree)
+    blocks the rules name are dropped (``[all_sites]``: teaser-card lists;
+    ``[[site]]``: a publisher's template), and so is a heading that repeats
+    the page's description (the standfirst, stored apart); embedded tweets
+    are lifted out of the social-media wrappers that boilerplate filters
+    remove with them; an article body split into several same-class
+    containers (chunks between advertisements) is joined, since trafilatura
+    keeps only the first; paragraphs and lists made of links ("Read more:
+    ...", related headlines) are dropped.
+after, on the lines of text
+    lines repeating the headline (stored apart as the title) or the page's own
+    URL go, and so does whole-line boilerplate (newsletter prompts, copyright
+    lines).
+fallbacks
+    a fast pass that returns a navigation dump (mostly short lines) is redone
+    in trafilatura's full mode; the publisher's JSON-LD ``articleBody``
+    replaces the text when it is clearly fuller (and is turned from HTML into
+    plain paragraphs when it carries markup).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlsplit
+
+import lxml.etree
+import lxml.html
+import trafilatura
+from lxml.html import HtmlElement
+
+from extractors.rulefiles import load_rules, strings
+
+log = logging.getLogger(__name__)
+
+_WORDS = re.compile(r"\w+")
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section"}
+)
+# A fast-pass result of at least _MIN_DUMP_LINES lines counts as a navigation
+# dump when lines of at least _PROSE_LINE characters carry less than
+# _MIN_PROSE_SHARE of its text; the full pass is then tried.
+_PROSE_LINE = 60
+_MIN_PROSE_SHARE = 0.4
+_MIN_DUMP_LINES = 40
+# Whole-line boilerplate patterns are only tried on lines up to this length.
+_MAX_BOILERPLATE_LINE = 400
+# JSON-LD articleBody replaces the extracted text when it is this much longer.
+_ARTICLE_BODY_GAIN = 1.6
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    boilerplate: re.Pattern[str]
+    max_link_share: float
+    max_paragraph_chars: int
+    split_body: re.Pattern[str]
+    embed_quote: re.Pattern[str]
+    embed_wrapper: re.Pattern[str]
+    all_site_drops: tuple[lxml.etree.XPath, ...]
+    site_drops: dict[str, tuple[lxml.etree.XPath, ...]]
+
+
+@cache
+def _rules() -> _Rules:
+    data = load_rules("site_rules.toml")
+    lines = strings(data.get("boilerplate", {}), "lines")
+    links = data.get("links", {})
+    sites: dict[str, tuple[lxml.etree.XPath, ...]] = {}
+    for site in data.get("site", []):
+        drops = tuple(lxml.etree.XPath(expr) for expr in strings(site, "drop"))
+        for domain in strings(site, "domains"):
+            sites[domain.lower()] = sites.get(domain.lower(), ()) + drops
+    return _Rules(
+        boilerplate=re.compile("|".join(f"(?:{line})" for line in lines), re.IGNORECASE),
+        max_link_share=float(links.get("max_link_share", 0.8)),
+        max_paragraph_chars=int(links.get("max_paragraph_chars", 400)),
+        split_body=re.compile(data.get("split_body", {}).get("class_pattern", "(?!)"), re.IGNORECASE),
+        embed_quote=re.compile(data.get("embeds", {}).get("quote_class_pattern", "(?!)"), re.IGNORECASE),
+        embed_wrapper=re.compile(data.get("embeds", {}).get("wrapper_pattern", "(?!)"), re.IGNORECASE),
+        all_site_drops=tuple(lxml.etree.XPath(e) for e in strings(data.get("all_sites", {}), "drop")),
+        site_drops=sites,
+    )
+
+
+def _chars(text: str) -> int:
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+# --- before: the tree ----------------------------------------------------------
+
+
+def _drop_template_blocks(tree: HtmlElement, url: str, description: str | None, rules: _Rules) -> None:
+    """Drop the blocks the rules name for every site and for this one, and a standfirst heading.
+
+    A heading that repeats the page's description is the standfirst, kept in
+    :attr:`Article.description`; a paragraph that does is usually the lede,
+    and stays.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    labels = host.split(".")
+    expressions = list(rules.all_site_drops)
+    for i in range(len(labels) - 1):
+        expressions.extend(rules.site_drops.get(".".join(labels[i:]), ()))
+    for expression in expressions:
+        for element in expression(tree):
+            if isinstance(element, HtmlElement) and element.getparent() is not None:
+                element.drop_tree()
+    summary = _norm(description or "")
+    if summary:
+        for heading in tree.xpath("//h2 | //h3 | //h4"):
+            if _norm(heading.text_content()) == summary and heading.getparent() is not None:
+                heading.drop_tree()
+
+
+def _lift_embedded_quotes(tree: HtmlElement, rules: _Rules) -> None:
+    for quote in list(tree.iter("blockquote")):
+        if not rules.embed_quote.search(quote.get("class") or ""):
+            continue
+        size = _chars(quote.text_content())
+        wrapper = None
+        for ancestor in quote.iterancestors():
+            marks = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}"
+            if not rules.embed_wrapper.search(marks) or _chars(ancestor.text_content()) > 1.2 * size + 40:
+                break
+            wrapper = ancestor
+        if wrapper is not None and wrapper.getparent() is not None:
+            quote.tail = None
+            wrapper.addprevious(quote)
+            wrapper.drop_tree()
+
+
+def _nearest_article(element: HtmlElement) -> HtmlElement | None:
+    return next(element.iterancestors("article"), None)
+
+
+def _join_split_body(tree: HtmlElement, rules: _Rules) -> None:
+    classes = tree.xpath("//div/@class")  # attribute values that know their element
+    for marks, count in Counter(classes).items():
+        if count < 2 or not rules.split_body.search(marks):
+            continue
+        members = [value.getparent() for value in classes if value == marks]
+        if any(set(m.iterancestors()) & set(members) for m in members):
+            continue  # nested, not split
+        if len({_nearest_article(m) for m in members}) > 1:
+            continue  # one body per <article>: a listing or the next story, not chunks of this one
+        first = members[0]
+        for piece in members[1:]:
+            if piece.text and piece.text.strip():
+                paragraph = lxml.html.Element("p")
+                paragraph.text = piece.text
+                first.append(paragraph)
+            for child in list(piece):
+                first.append(child)
+            piece.drop_tree()
+
+
+def _link_share(element: HtmlElement) -> float:
+    total = _chars(element.text_content())
+    if total == 0:
+        return 0.0
+    linked = 0
+    for anchor in element.iter("a"):
+        text = anchor.text_content().strip()
+        if not text.startswith(("http", "www.")):  # a cited source written out, kept
+            linked += _chars(text)
+    return linked / total
+
+
+def _drop_link_blocks(tree: HtmlElement, rules: _Rules) -> None:
+    for paragraph in tree.xpath("//p[.//a]"):
+        if paragraph.getparent() is None:
+            continue
+        small = _chars(paragraph.text_content()) <= rules.max_paragraph_chars
+        if small and _link_share(paragraph) >= rules.max_link_share:
+            paragraph.drop_tree()
+    for listing in tree.xpath("//ul[count(li) > 1][li//a] | //ol[count(li) > 1][li//a]"):
+        if listing.getparent() is not None and _link_share(listing) >= rules.max_link_share:
+            listing.drop_tree()
+
+
+# --- after: the lines ----------------------------------------------------------
+
+
+def _clean_lines(text: str, repeats: set[str], rules: _Rules) -> str:
+    """The non-empty lines of ``text``, whitespace collapsed, minus repeats and boilerplate."""
+    longest_repeat = 2 * max(map(len, repeats), default=0)  # a line twice as long repeats nothing
+    kept = []
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        bare = line.lstrip("-•*· ")
+        if len(bare) <= longest_repeat and _norm(bare) in repeats:
+            continue
+        if len(bare) <= _MAX_BOILERPLATE_LINE and rules.boilerplate.fullmatch(bare):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _prose_share(text: str) -> float:
+    """Share of the text in lines long enough to be prose (1.0 for texts of few lines)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < _MIN_DUMP_LINES:
+        return 1.0
+    total = sum(len(line) for line in lines)
+    return sum(len(line) for line in lines if len(line) >= _PROSE_LINE) / total
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text with one paragraph per line from an HTML fragment (as in some ``articleBody`` values)."""
+    if "&lt;" in markup and "<" not in markup:
+        markup = html.unescape(markup)
+    if "<" not in markup:
+        return "\n".join(" ".join(line.split()) for line in markup.splitlines() if line.strip())
+    try:
+        fragment = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return ""
+    for element in fragment.iter():
+        if isinstance(element.tag, str) and element.tag in _BLOCK_TAGS:
+            element.tail = "\n" + (element.tail or "")
+    for element in fragment.iter("script", "style"):
+        element.drop_tree()
+    lines = (" ".join(line.split()) for line in fragment.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _trafilatura(tree: HtmlElement, url: str, *, fast: bool) -> str:
+    # Comments sections are not the article; tables often are (results, figures).
+    found = trafilatura.extract(tree, url=url, fast=fast, include_comments=False, include_tables=True)
+    return found or ""
+
+
+def extract_main_text(
+    tree: HtmlElement,
+    url: str,
+    *,
+    titles: Iterable[str],
+    description: str | None = None,
+    article_body: str | None = None,
+) -> str:
+    """The article's text, paragraphs on their own lines; empty when nothing was found.
+
+    Prunes ``tree`` in place. ``titles`` are the page's headline forms (dropped
+    where a line repeats them), ``description`` its summary (dropped where a
+    heading repeats it), ``article_body`` its JSON-LD body, if any.
+    """
+    rules = _rules()
+    _drop_template_blocks(tree, url, description, rules)
+    _lift_embedded_quotes(tree, rules)
+    _join_split_body(tree, rules)
+    _drop_link_blocks(tree, rules)
+    # Lines that only repeat the page's headline or its own address.
+    repeats = {_norm(t) for t in titles} | {_norm(url)}
+    headline = tree.find(".//h1")  # the first only: pages give sections and teasers h1s too
+    if headline is not None:
+        repeats.add(_norm(headline.text_content()))
+    repeats.discard("")
+    text = _trafilatura(tree, url, fast=True)
+    prose = _prose_share(text)
+    if prose < _MIN_PROSE_SHARE:
+        log.debug("fast pass returned a navigation dump on %s; full pass", url)
+        full = _trafilatura(tree, url, fast=False)
+        if full and _prose_share(full) > prose:
+            text = full
+    text = _clean_lines(text, repeats, rules)
+    if article_body:
+        body_text = _clean_lines(html_to_text(article_body), repeats, rules)
+        if len(body_text) > _ARTICLE_BODY_GAIN * len(text):
+            log.debug("JSON-LD articleBody is fuller than the extracted text on %s", url)
+            text = body_text
+    return text

@@ -1,0 +1,355 @@
+"""The trend report: its figures are the trend views, it loads nothing, and it renders in a real browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+import subprocess
+import zlib
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractors.models import Article, Fact
+from flows.report import ReportSummary, render_report, write_report
+from flows.report.charts import CHARTS
+from flows.report.page import render_events
+from warehouse import PageRecord, load_records, publish, reader, rebuild_events, writer
+from warehouse.reporting import EventRow, ReportData
+
+NOW = datetime(2026, 11, 25, 2, 0)
+HOSTILE = "Fine of <script>alert('x')</script> & <b>more</b>"
+VIEWS = {chart.key: chart.view for chart in CHARTS}
+
+
+def page(n: int, published: date, site: str, *facts: Fact, topics: tuple[str, ...] = ()) -> PageRecord:
+    url = f"https://{site}.example/{n}"
+    article = Article(url=url, canonical_url=url, title="t", text="x", published=published, language="en",
+                      site_name=site)  # fmt: skip
+    return PageRecord(url=url, source="s", status="fetched", checked_at=NOW, article=article, facts=facts,
+                      topics=topics)  # fmt: skip
+
+
+def fact(kind: str, actor: str, country: str | None = None, evidence: str = "", **kw: Any) -> Fact:
+    return Fact(type=kind, actor=actor, target_country=country, evidence=evidence or f"{actor} {kind} {kw}",  # type: ignore[arg-type]
+                evidence_start=0, evidence_end=1, **kw)  # fmt: skip
+
+
+def usd(value: float, currency: str = "USD", amount: float | None = None) -> dict[str, Any]:
+    return {"amount": amount if amount is not None else value, "currency": currency, "amount_usd": value}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    """A published warehouse: money in three months (with a gap), sovereignty actions, topics."""
+    path = str(tmp_path / "w.duckdb")
+    with writer(path) as con:
+        load_records(con, [
+            page(1, date(2024, 1, 19), "wire", fact("investment", "Amazon Web Services", "JP",
+                                                    **usd(14.32e9, "JPY", 2.26e12)), topics=("cloud",)),
+            page(2, date(2024, 2, 24), "wire", fact("investment", "TSMC", "JP", **usd(20e9)),
+                 topics=("semiconductors",)),
+            page(3, date(2024, 4, 9), "wire", fact("investment", "Microsoft", "JP", **usd(2.9e9)),
+                 topics=("cloud", "data_centres")),
+            page(4, date(2024, 4, 10), "nikkei", fact("investment", "Microsoft", "JP", **usd(2.9e9)),
+                 topics=("cloud",)),
+            page(5, date(2024, 4, 18), "wire", fact("investment", "Oracle", "JP", **usd(8e9))),
+            page(6, date(2024, 4, 30), "wire", fact("investment", "Microsoft", "ID", **usd(1.7e9))),
+            page(7, date(2023, 5, 22), "wire", fact("enforcement", "Data Protection Commission",
+                                                    jurisdiction="EU", evidence=HOSTILE,
+                                                    **usd(1.3e9, "EUR", 1.2e9)), topics=("personal_data",)),
+            page(8, date(2023, 7, 10), "wire", fact("regulation", "European Commission", jurisdiction="EU")),
+            page(9, date(2023, 7, 1), "wire", fact("data_access_restriction", "X Corp")),
+            page(10, date(2024, 4, 24), "wire", fact("ownership_action", "A&B <Government>", "CN",
+                                                     jurisdiction="US")),
+            page(11, date(2024, 4, 15), "wire", fact("facility", "OpenAI", "JP"), topics=("generative_ai",)),
+        ], run_id="r1")  # fmt: skip
+        rebuild_events(con, run_id="r1")
+        # Distinct first sightings, so "newest first" and --since have something to tell apart.
+        con.execute(
+            "UPDATE events SET first_seen_at = t.at FROM (SELECT event_id, TIMESTAMP '2026-11-01'"
+            " + to_days(CAST(row_number() OVER (ORDER BY event_id) AS INTEGER)) AS at FROM events) AS t"
+            " WHERE events.event_id = t.event_id"
+        )
+        con.execute("UPDATE events SET first_seen_at = TIMESTAMP '2026-11-24 09:00' WHERE actor = 'OpenAI'")
+    publish(path)
+    return path
+
+
+class Page(HTMLParser):
+    """Every start tag with its attributes, the JSON blocks, and the events table's rows."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.json: dict[str, Any] = {}
+        self.rows: list[list[str]] = []
+        self._script: str | None = None
+        self._in_events = False
+        self._cell: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, values))
+        if tag == "script" and values.get("type") == "application/json":
+            self._script = values["id"]
+        self._in_events = self._in_events or (tag == "table" and values.get("class") == "events")
+        if self._in_events and tag == "tr":
+            self.rows.append([])
+        if self._in_events and tag == "td":
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+        self._in_events = self._in_events and tag != "table"
+
+    def handle_data(self, data: str) -> None:
+        if self._script:
+            self.json[self._script] = json.loads(data)
+            self._script = None
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def marks(self, tag: str = "rect") -> list[dict[str, str]]:
+        return [attrs for name, attrs in self.tags if name == tag and "data-value" in attrs]
+
+
+def view_rows(db: str, sql: str) -> tuple[list[str], list[list[Any]]]:
+    with reader(db) as con:
+        result = con.execute(sql)
+        columns = [d[0] for d in result.description or []]
+        rows = json.loads(json.dumps(result.fetchall(), default=str))
+    return columns, rows
+
+
+def ordered(rows: list[list[Any]]) -> list[list[Any]]:
+    return sorted(rows, key=json.dumps)
+
+
+@pytest.fixture
+def report(db: str, tmp_path: Path) -> tuple[ReportSummary, str]:
+    summary = write_report(db, str(tmp_path / "out" / "report.html"))
+    return summary, Path(summary.path).read_text("utf-8")
+
+
+def test_every_chart_embeds_exactly_its_trend_view(db: str, report: tuple[ReportSummary, str]) -> None:
+    parsed = Page(report[1])
+    assert set(parsed.json) == {f"data-{key}" for key in VIEWS}
+    for key, view in VIEWS.items():
+        columns, rows = view_rows(db, f"SELECT * FROM {view}")
+        embedded = parsed.json[f"data-{key}"]
+        assert embedded["view"] == view
+        assert embedded["columns"] == columns
+        assert ordered(embedded["rows"]) == ordered(rows), view
+        assert rows, f"the fixture should give {view} rows"
+
+
+def test_drawn_marks_equal_the_views(db: str, report: tuple[ReportSummary, str]) -> None:
+    parsed = Page(report[1])
+    drawn: dict[tuple[str, str], float] = defaultdict(float)
+    for mark in [*parsed.marks(), *parsed.marks("circle")]:
+        drawn[(mark["data-x"], mark["data-series"])] += float(mark["data-value"])
+
+    def expect(sql: str) -> None:
+        for x, series, value in view_rows(db, sql)[1]:
+            assert drawn[(x, series)] == pytest.approx(value), (sql, x, series)
+
+    expect("SELECT month, country, usd_billions FROM trend_investment_by_country_month")
+    expect("SELECT week, fact_type, new_events FROM trend_facts_by_type_week WHERE new_events > 0")
+    expect("SELECT week, 'all fact mentions', sum(mentions) FROM trend_facts_by_type_week GROUP BY week")
+    for kind in ("enforcement", "regulation", "ownership_action", "data_access_restriction"):
+        per_month = f"SELECT month, '{kind}', sum({kind}) FROM trend_sovereignty_actions GROUP BY 1"
+        expect(f"{per_month} HAVING sum({kind}) > 0")
+    expect("SELECT actor, 'events', events FROM trend_top_actors")
+    expect("SELECT actor, 'usd_billions', usd_billions FROM trend_top_actors WHERE usd_billions > 0")
+    expect("SELECT week, topic, articles FROM trend_topics_week")
+    months = [m["data-x"] for m in parsed.marks() if m["data-series"] == "JP"]
+    assert months == ["2024-01", "2024-02", "2024-04"]
+    investment = report[1].split('id="chart-investment"')[1].split("</section>")[0]
+    assert ">2024-03<" in investment, "an empty month stays on the time axis as a gap"
+
+
+def test_five_charts_with_titles_axes_captions_and_the_events_table(
+    report: tuple[ReportSummary, str],
+) -> None:
+    summary, html = report
+    assert (summary.charts, summary.charts_with_data, summary.events_shown) == (5, 5, 10)
+    assert summary.size_bytes == Path(summary.path).stat().st_size
+    parsed = Page(html)
+    sections = [attrs["id"] for tag, attrs in parsed.tags if tag == "section"]
+    assert sections == [*(f"chart-{key}" for key in VIEWS), "events"]
+    assert html.count('class="axis-title"') >= 2 * 6  # x and y titles on every drawing (actors has two)
+    assert html.count('<p class="caption">') == 6
+    for unit in ("USD billions", "Count per week", "Month first reported", "Events (count)", "Topic"):
+        assert f">{unit}<" in html
+    assert "No data yet" not in html
+
+
+def test_events_table_is_newest_first_with_linked_escaped_evidence(
+    db: str, report: tuple[ReportSummary, str]
+) -> None:
+    html = report[1]
+    parsed = Page(html)
+    rows = parsed.rows[1:] if parsed.rows and not parsed.rows[0] else parsed.rows
+    _, expected = view_rows(
+        db,
+        "SELECT CAST(first_seen_at AS DATE), actor, evidence_url, evidence FROM events"
+        " WHERE is_current ORDER BY first_seen_at DESC, mention_count DESC",
+    )
+    assert len(rows) == len(expected) == 10
+    assert [r[0][:10] for r in rows] == [e[0] for e in expected]
+    assert rows[0][2] == "OpenAI"
+    links = {attrs["href"] for tag, attrs in parsed.tags if tag == "a" and not attrs["href"].startswith("#")}
+    assert links == {e[2] for e in expected}
+    assert all(e[3] in "".join(r[-1] for r in rows) for e in expected)
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "A&amp;B &lt;Government&gt;" in html
+    assert "2.26 tn JPY" in html and "$14.32 bn" in html
+
+
+def test_nothing_is_loaded_from_anywhere(report: tuple[ReportSummary, str]) -> None:
+    html = report[1]
+    parsed = Page(html)
+    for tag, attrs in parsed.tags:
+        if tag in {"script", "link", "img", "iframe", "source", "video", "audio", "embed", "object", "use",
+                   "image"}:  # fmt: skip
+            for attr in ("src", "href", "data", "xlink:href", "srcset"):
+                value = attrs.get(attr, "").strip().lower()
+                assert not value.startswith(("http:", "https:", "//")), (tag, attrs)
+    assert not [attrs for tag, attrs in parsed.tags if tag == "script" and "src" in attrs]
+    assert "url(" not in html.split("</style>")[0]
+    assert "default-src 'none'" in html
+
+
+def test_since_narrows_time_charts_and_events(db: str, tmp_path: Path) -> None:
+    summary = write_report(db, str(tmp_path / "r.html"), since=date(2024, 2, 10))
+    parsed = Page(Path(summary.path).read_text("utf-8"))
+    checks = {
+        "investment": "SELECT * FROM trend_investment_by_country_month WHERE month >= '2024-02'",
+        "facts": "SELECT * FROM trend_facts_by_type_week WHERE week >= '2024-02-05'",
+        "sovereignty": "SELECT * FROM trend_sovereignty_actions WHERE month >= '2024-02'",
+        "actors": "SELECT * FROM trend_top_actors",  # the view has no date: all time
+        "topics": "SELECT * FROM trend_topics_week WHERE week >= '2024-02-05'",
+    }
+    for key, sql in checks.items():
+        assert ordered(parsed.json[f"data-{key}"]["rows"]) == ordered(view_rows(db, sql)[1]), key
+    assert [r[1] for r in parsed.json["data-investment"]["rows"]].count("2024-01") == 0
+    summary = write_report(db, str(tmp_path / "r.html"), since=date(2026, 11, 20))
+    assert (summary.events_shown, summary.current_events) == (1, 1)
+
+
+def test_empty_warehouse_says_no_data_yet(tmp_path: Path) -> None:
+    path = str(tmp_path / "empty.duckdb")
+    with writer(path):
+        pass
+    publish(path)
+    summary = write_report(path, str(tmp_path / "r.html"))
+    html = Path(summary.path).read_text("utf-8")
+    assert (summary.charts, summary.charts_with_data, summary.events_shown) == (5, 0, 0)
+    assert html.count("No data yet") == 6
+    assert all(block["rows"] == [] for block in Page(html).json.values())
+
+
+def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no published database"):
+        render_report(str(tmp_path / "none.duckdb"))
+
+
+def test_reads_the_published_file_while_a_load_holds_the_working_file(db: str) -> None:
+    with writer(db) as con:
+        con.execute("BEGIN")
+        con.execute("DELETE FROM events")
+        html = render_report(db)  # the load's lock is on the working file; the report never waits for it
+        con.execute("ROLLBACK")
+    assert html.count("<tr><td>") == 10
+
+
+def test_only_web_links_become_links() -> None:
+    hostile = "</td></tr></table><script>alert(1)</script>"
+    event = EventRow(datetime(2026, 1, 1), date(2026, 1, 1), "enforcement", "<b>x</b>", None, None, None,
+                     "JP", "JP", 1, "javascript:alert(1)", hostile)  # fmt: skip
+    html = render_events(ReportData({}, (event,), 1, None, "w.duckdb"))
+    assert "javascript:" not in html and "<a " not in html
+    assert "<script>" not in html and "&lt;/td&gt;&lt;/tr&gt;" in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+# --- a real browser -------------------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium")
+
+
+def screenshot(html: Path, png: Path, profile: Path, *, size: str = "1280,1600") -> None:
+    """Render ``html`` in headless Chromium, offline in effect: nothing on the page may load anything."""
+    command = [
+        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", f"--screenshot={png}", f"--window-size={size}", html.as_uri(),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and png.exists(), done.stderr[-2000:]
+
+
+def png_rows(path: Path, rows: int) -> tuple[int, list[bytes]]:
+    """The first ``rows`` scanlines of an 8-bit RGB(A) PNG as RGB bytes, decoded with zlib alone."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, bytearray(), b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        if kind == b"IHDR":
+            header = data[pos + 8 : pos + 8 + length]
+        elif kind == b"IDAT":
+            idat += data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    assert depth == 8 and colour in (2, 6) and interlace == 0, (depth, colour, interlace)
+    bpp = 3 if colour == 2 else 4
+    stride = width * bpp
+    rows = min(rows, height)
+    raw = zlib.decompressobj().decompress(bytes(idat), (stride + 1) * rows)
+    prev, out = bytearray(stride), []
+    for y in range(rows):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
+            if kind == 1:
+                line[i] = (line[i] + a) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + b) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + ((a + b) >> 1)) & 0xFF
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        out.append(bytes(v for i, v in enumerate(line) if i % bpp < 3))
+        prev = line
+    return width, out
+
+
+NO_CHROMIUM = (
+    "chromium is not installed (apt-get install chromium; `make test` installs it when run as root),"
+    " so the report cannot be rendered in a real browser"
+)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+def test_report_renders_in_headless_chromium(report: tuple[ReportSummary, str], tmp_path: Path) -> None:
+    png = tmp_path / "report.png"
+    screenshot(Path(report[0].path), png, tmp_path / "profile")
+    width, rows = png_rows(png, 700)  # the header and the first chart
+    pixels = Counter(line[i : i + 3] for line in rows for i in range(0, len(line), 3))
+    assert width == 1280
+    assert len(pixels) > 50, "the page rendered as a handful of flat colours"
+    assert pixels.most_common(1)[0][1] < 0.9 * sum(pixels.values()), "the page is almost all one colour"
+    chart_blue = bytes.fromhex("4e79a7")  # the investment chart's first series
+    assert pixels[chart_blue] > 500, "the first chart's columns are not on screen"
