@@ -4,10 +4,11 @@ Task layout (what the Prefect UI shows):
 
 * ``discover-<source>``: fetch the source's feed/sitemap; retried by Prefect,
   but only for transient errors (the fetch error tree decides);
-* per batch of URLs: ``fetch-<source>-<n>`` (network I/O, async httpx),
-  ``extract-<source>-<n>`` (CPU, pure extractors), ``load-<source>-<n>`` (one
-  DuckDB transaction). A bounded window of batches is in flight, so memory
-  stays flat however many pages a run sees.
+* per batch of URLs: ``ingest-<source>-<n>``, which fetches (async httpx),
+  extracts (pure extractors, in a thread) and loads (one DuckDB transaction)
+  with only URLs in and counts out (see :func:`ingest_batch`). A bounded
+  window of batches is in flight, so memory stays flat however many pages a
+  run sees.
 
 Tasks receive plain data (source specs, policies, paths, ids), never open
 connections or clients, so they can run on any worker.
@@ -21,7 +22,7 @@ import os
 import uuid
 from collections import Counter, deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.fetch import Discovery, Fetcher, FetchPolicy, FetchResult, TransientFetchError, discover
+from flows.fetch import Discovery, Fetcher, FetchPolicy, TransientFetchError, discover
 from flows.health import detect_drift
 from flows.monitoring import (
     Progress,
@@ -40,17 +41,13 @@ from flows.monitoring import (
     publish_run_summary,
     publish_source_health,
 )
-from flows.processing import records_for
+from flows.pipeline import BatchOutcome, extract_pages, fetch_pages, load_batch
 from flows.report import write_report
 from flows.sources import SourceSpec, load_sources, one_off_sources
 from warehouse import (
-    KnownPage,
-    PageRecord,
     SourceRunStats,
     WarehouseError,
     finish_run,
-    known_pages,
-    load_pages,
     new_events,
     recent_source_runs,
     record_source_run,
@@ -63,6 +60,7 @@ from warehouse import (
 
 DEFAULT_BATCH_SIZE = 100
 BATCHES_IN_FLIGHT = 4
+TASK_WORKERS = 4
 RUN_LOCK_WAIT_S = 600.0  # a run that finds another loading the same warehouse waits this long
 LIBRARY_LOGGERS = ("flows", "extractors", "warehouse")
 
@@ -88,25 +86,6 @@ def _run_name() -> str:
     return f"{prefix}-{datetime.now():%Y-%m-%d}"
 
 
-@dataclass(frozen=True, slots=True)
-class BatchOutcome:
-    """What one batch did, for the run summary."""
-
-    source: str
-    pages: int = 0
-    fetched: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    failed: int = 0
-    rejected: int = 0
-    articles: int = 0
-    new_articles: int = 0
-    facts: int = 0
-    no_date: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
-    new_article_ids: tuple[str, ...] = ()
-
-
 @task(
     task_run_name="discover-{spec.name}",
     retries=2,
@@ -121,51 +100,21 @@ async def discover_source(spec: SourceSpec, policy: FetchPolicy, run_id: str) ->
         return await discover(fetcher, spec)
 
 
-@task(task_run_name="fetch-{spec.name}-{batch_no}", timeout_seconds=3600)
-async def fetch_batch(
+@task(task_run_name="ingest-{spec.name}-{batch_no}", timeout_seconds=3600)
+async def ingest_batch(
     spec: SourceSpec, urls: list[str], batch_no: int, policy: FetchPolicy, db_path: str, run_id: str
-) -> tuple[list[FetchResult], dict[str, KnownPage]]:
-    """Fetch one batch, conditionally where the warehouse has validators."""
-    known = await asyncio.to_thread(known_pages, db_path, urls)
-    validators = {u: (k.etag, k.last_modified) for u, k in known.items()}
-    async with Fetcher(_policy_for(policy, spec), run_key=run_id) as fetcher:
-        results = await fetcher.fetch_many(urls, validators=validators, delay_s=spec.delay)
-    return results, known
-
-
-# CPU-bound and per-page bounded: a thread cannot be interrupted, so no timeout here.
-@task(task_run_name="extract-{spec.name}-{batch_no}")
-def extract_batch(
-    spec: SourceSpec, fetched: tuple[list[FetchResult], dict[str, KnownPage]], batch_no: int
-) -> list[PageRecord]:
-    """Article, facts and topics for every fetched page; rejections recorded."""
-    results, known = fetched
-    return records_for(results, spec.name, known)
-
-
-@task(task_run_name="load-{spec.name}-{batch_no}")
-def load_batch(
-    spec: SourceSpec, records: list[PageRecord], batch_no: int, db_path: str, run_id: str
 ) -> BatchOutcome:
-    """Write one batch in one transaction and count what it did."""
-    loaded = load_pages(db_path, records, run_id=run_id)
-    status = Counter(r.status for r in records)
-    reasons = Counter(r.reason or r.status for r in records if r.status in ("failed", "skipped", "rejected"))
-    return BatchOutcome(
-        source=spec.name,
-        pages=len(records),
-        fetched=status["fetched"] + status["rejected"],
-        unchanged=status["unchanged"],
-        skipped=status["skipped"],
-        failed=status["failed"],
-        rejected=status["rejected"],
-        articles=loaded.articles,
-        new_articles=loaded.new_articles,
-        facts=loaded.facts,
-        no_date=sum(1 for r in records if r.article is not None and r.article.published is None),
-        reasons=dict(reasons),
-        new_article_ids=loaded.new_article_ids,
-    )
+    """Fetch, extract and load one batch of URLs; returns only the counts.
+
+    One task per batch, URLs in and counts out: page bodies never travel
+    between tasks, so Prefect holds no page in memory (run memory stays flat)
+    and the task can run on any worker. Fetch faults are retried inside the
+    fetcher, per URL; extraction runs in a thread so the event loop (and the
+    task timeout) stays responsive.
+    """
+    fetched = await fetch_pages(spec, urls, _policy_for(policy, spec), db_path, run_id)
+    records = await asyncio.to_thread(extract_pages, spec.name, fetched)
+    return await asyncio.to_thread(load_batch, spec.name, records, db_path, run_id)
 
 
 def _policy_for(policy: FetchPolicy, spec: SourceSpec) -> FetchPolicy:
@@ -219,7 +168,7 @@ def resolve_sources(
 @flow(
     name="nightly-ingest",
     flow_run_name=_run_name,
-    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    task_runner=ThreadPoolTaskRunner(max_workers=TASK_WORKERS),
     description="Fetch new articles from every source, extract facts, load them into DuckDB.",
 )
 def nightly_ingest(
@@ -356,10 +305,9 @@ def _ingest(
         progress.advance(size)
 
     for spec, batch_no, chunk in work:
-        fetched = fetch_batch.submit(spec, chunk, batch_no, policy, db_path, run_id)
-        extracted = extract_batch.submit(spec, fetched, batch_no)
-        loaded = load_batch.submit(spec, extracted, batch_no, db_path, run_id)
-        in_flight.append((spec, len(chunk), loaded))
+        in_flight.append(
+            (spec, len(chunk), ingest_batch.submit(spec, chunk, batch_no, policy, db_path, run_id))
+        )
         while len(in_flight) >= BATCHES_IN_FLIGHT:
             collect(*in_flight.popleft())
     while in_flight:

@@ -1,0 +1,136 @@
+"""End to end: N real pages from a loopback site through the nightly flow into DuckDB.
+
+A Prefect server is started for the run (as users run one), the site of
+:mod:`bench.site` serves N pages under distinct URLs, and the ingest runs in
+a child process (``bench.e2e_run``) whose resident memory is sampled from
+``/proc`` against the number of pages served so far.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.site import BenchSite, serve_pages
+
+
+@dataclass
+class RunFigures:
+    mode: str
+    pages: int
+    seconds: float
+    articles: int
+    rss_mb_peak: float
+    rss_mb_final: float
+    rss_by_pages: list[tuple[int, float]] = field(default_factory=list)
+
+    def rss_at(self, pages: int) -> float | None:
+        """RSS (MB) at the first sample taken once ``pages`` pages had been served."""
+        return next((rss for done, rss in self.rss_by_pages if done >= pages), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def prefect_server() -> Iterator[dict[str, str]]:
+    """A Prefect server on loopback with its own PREFECT_HOME; yields the environment to use it."""
+    port = _free_port()
+    home = tempfile.mkdtemp(prefix="bench-prefect-")
+    env = {
+        **os.environ,
+        "PREFECT_HOME": home,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+    command = [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
+               "--port", str(port)]  # fmt: skip
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the Prefect server did not start") from None
+                time.sleep(0.5)
+        yield env
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_ingest(mode: str, site: BenchSite, env: dict[str, str], *, progress: bool = True) -> RunFigures:
+    """Run one ingest of every page of ``site`` in a child process, sampling its memory."""
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
+        args = [sys.executable, "-m", "bench.e2e_run", "--mode", mode, "--db", f"{tmp}/news.duckdb",
+                "--sitemap", site.sitemap_url, "--host", site.host]  # fmt: skip
+        served_before = site.served
+        child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        samples: list[tuple[int, float]] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                rss = _rss_mb(child.pid)
+                if rss is not None:
+                    samples.append((site.served - served_before, rss))
+                    if progress:
+                        print(f"\r  {mode}: {samples[-1][0]:,}/{site.pages:,} pages, RSS {rss:.0f} MB",
+                              end="", file=sys.stderr, flush=True)  # fmt: skip
+                stop.wait(0.5)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        out, err = child.communicate()
+        stop.set()
+        sampler.join()
+        if progress:
+            print(file=sys.stderr)
+        if child.returncode != 0:
+            raise RuntimeError(f"{mode} run failed:\n{err[-3000:]}")
+        result = json.loads(out.strip().splitlines()[-1])
+    peak = max((rss for _, rss in samples), default=0.0)
+    final = samples[-1][1] if samples else 0.0
+    return RunFigures(mode, result["pages"], result["seconds"], result["articles"], peak, final, samples)
+
+
+def e2e(pages: int, *, env: dict[str, str]) -> RunFigures:
+    with serve_pages(pages) as site:
+        return run_ingest("prefect", site, env)
+
+
+def prefect_overhead(pages: int, *, env: dict[str, str]) -> tuple[RunFigures, RunFigures]:
+    """The same pages with and without Prefect, in the same session."""
+    with serve_pages(pages) as site:
+        plain = run_ingest("plain", site, env)
+        flow = run_ingest("prefect", site, env)
+    return plain, flow

@@ -1,0 +1,132 @@
+"""The three steps of a batch, as plain functions: fetch, extract, load.
+
+The nightly flow runs them inside one Prefect task per batch; the benchmark
+runs them without Prefect as the baseline for Prefect's overhead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from flows.fetch import Fetcher, FetchPolicy, FetchResult
+from flows.processing import records_for
+from flows.sources import SourceSpec
+from warehouse import KnownPage, PageRecord, known_pages, load_pages
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedBatch:
+    results: list[FetchResult]
+    known: dict[str, KnownPage]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """What one batch did, for the run summary."""
+
+    source: str
+    pages: int = 0
+    fetched: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    rejected: int = 0
+    articles: int = 0
+    new_articles: int = 0
+    facts: int = 0
+    no_date: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    new_article_ids: tuple[str, ...] = ()
+
+
+async def fetch_pages(
+    spec: SourceSpec, urls: list[str], policy: FetchPolicy, db_path: str, run_id: str
+) -> FetchedBatch:
+    """Fetch a batch, conditionally where the warehouse has validators."""
+    known = known_pages(db_path, urls)
+    validators = {u: (k.etag, k.last_modified) for u, k in known.items()}
+    async with Fetcher(policy, run_key=run_id) as fetcher:
+        results = await fetcher.fetch_many(urls, validators=validators, delay_s=spec.delay)
+    return FetchedBatch(results, known)
+
+
+# Extraction is pure CPU under the GIL: a small process pool puts every core to work.
+# Bounded (one worker per core), created on first use, reused for the life of the process.
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+_MIN_PAGES_FOR_POOL = 8  # below this, shipping pages to a worker costs more than it saves
+
+
+def _main_reimportable() -> bool:
+    """Worker processes re-import ``__main__``: impossible for ``python -`` or a pasted script."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        return True
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.exists(path)
+
+
+def _pool() -> ProcessPoolExecutor | None:
+    global _POOL
+    workers = os.cpu_count() or 1
+    if workers < 2 or os.environ.get("NEWSFACTS_EXTRACT_PROCESSES") == "0" or not _main_reimportable():
+        return None
+    with _POOL_LOCK:
+        if _POOL is None:
+            # Not fork: the parent runs threads (Prefect, event loops) that fork would copy mid-flight.
+            # A fork server preloaded with the extractors (and never __main__, which may be a notebook
+            # or stdin) starts clean workers quickly.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["flows.processing"])
+            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return _POOL
+
+
+def extract_pages(source: str, fetched: FetchedBatch) -> list[PageRecord]:
+    """Article, facts and topics for every fetched page; rejections recorded.
+
+    Pages are split into one chunk per core and extracted in worker processes;
+    only fetch results go in and records come out, in input order.
+    """
+    pool = _pool()
+    bodies = sum(1 for r in fetched.results if r.body is not None)
+    if pool is None or bodies < _MIN_PAGES_FOR_POOL:
+        return records_for(fetched.results, source, fetched.known)
+    workers = pool._max_workers
+    size = -(-len(fetched.results) // workers)
+    chunks = [fetched.results[i : i + size] for i in range(0, len(fetched.results), size)]
+    jobs = [
+        pool.submit(
+            records_for, chunk, source, {r.url: fetched.known[r.url] for r in chunk if r.url in fetched.known}
+        )
+        for chunk in chunks
+    ]
+    return [record for job in jobs for record in job.result()]
+
+
+def load_batch(source: str, records: list[PageRecord], db_path: str, run_id: str) -> BatchOutcome:
+    """Write one batch in one transaction and count what it did."""
+    loaded = load_pages(db_path, records, run_id=run_id)
+    status = Counter(r.status for r in records)
+    reasons = Counter(r.reason or r.status for r in records if r.status in ("failed", "skipped", "rejected"))
+    return BatchOutcome(
+        source=source,
+        pages=len(records),
+        fetched=status["fetched"] + status["rejected"],
+        unchanged=status["unchanged"],
+        skipped=status["skipped"],
+        failed=status["failed"],
+        rejected=status["rejected"],
+        articles=loaded.articles,
+        new_articles=loaded.new_articles,
+        facts=loaded.facts,
+        no_date=sum(1 for r in records if r.article is not None and r.article.published is None),
+        reasons=dict(reasons),
+        new_article_ids=loaded.new_article_ids,
+    )
