@@ -91,6 +91,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         user_agent=args.user_agent,
         batch_size=args.batch_size,
+        timeout=args.timeout,
+        retries=args.retries,
     )
     _print_summary(summary)
     return 0
@@ -320,6 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=int, metavar="N", help="requests in flight overall (default 16)"
     )
     ingest.add_argument("--user-agent", metavar="UA", help="User-Agent header (default names this crawler)")
+    ingest.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="total time allowed per request (default 60)"
+    )
+    ingest.add_argument(
+        "--retries", type=int, metavar="N", help="retries of a transient failure per URL (default 3)"
+    )
     ingest.add_argument(
         "--batch-size", type=int, default=100, metavar="N", help="pages per fetch/extract/load batch"
     )

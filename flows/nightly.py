@@ -182,6 +182,8 @@ def nightly_ingest(
     delay: float | None = None,
     concurrency: int | None = None,
     user_agent: str | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_consecutive_failures: int = 5,
     published_after: date | None = None,
@@ -200,6 +202,8 @@ def nightly_ingest(
         delay: seconds between requests to one host (default 5, or the file's default).
         concurrency: requests in flight overall.
         user_agent: the User-Agent header (default names this crawler).
+        timeout: total seconds allowed per request (default 60; connect/read limits shrink to fit).
+        retries: retries of a transient failure per URL (default 3).
         batch_size: pages per fetch/extract/load batch.
         max_consecutive_failures: a source failing this many runs in a row is skipped.
         published_after, published_before: keep only listed articles dated in this range
@@ -223,7 +227,15 @@ def nightly_ingest(
         concurrency=concurrency if concurrency is not None else defaults.get("concurrency"),
         user_agent=user_agent or os.environ.get("NEWSFACTS_USER_AGENT") or defaults.get("user_agent"),
         allow_hosts=frozenset(allow_hosts) if allow_hosts else None,
+        total_timeout_s=timeout if timeout is not None else defaults.get("timeout"),
+        max_retries=retries if retries is not None else defaults.get("retries"),
     )
+    if timeout is not None:
+        policy = replace(
+            policy,
+            connect_timeout_s=min(policy.connect_timeout_s, timeout),
+            read_timeout_s=min(policy.read_timeout_s, timeout),
+        )
     threshold = int(defaults.get("max_consecutive_failures", max_consecutive_failures))
     run_id = f"{datetime.now():%Y%m%dT%H%M%S}-{(flow_run.id or uuid.uuid4().hex)[:8]}"
     with run_lock(db_path, wait_s=RUN_LOCK_WAIT_S):

@@ -1,0 +1,74 @@
+"""`newsfacts ingest` against one feed that leads to every fault (issue: fetching as a crawler must)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tests.conftest import DEMO
+from tests.flows.fault_site import FAULTS, RECOVERS, serve_faults
+
+pytestmark = pytest.mark.prefect
+NEWSFACTS = str(Path(sys.executable).parent / "newsfacts")
+
+
+def ingest(feed: str, db: Path, env: dict[str, str]) -> None:
+    command = [NEWSFACTS, "ingest", "--feed", feed, "--allow-host", "127.0.0.1", "--db", str(db),
+               "--delay", "0", "--timeout", "2", "--retries", "1"]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_every_fault_is_recorded_and_the_good_pages_load(
+    prefect_api: None, demo_manifest: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    db = tmp_path / "faults.duckdb"
+    with serve_faults(DEMO, demo_manifest) as site:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        ingest(site.feed_url, db, env)
+        peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        reasons = dict(rows(db, "SELECT url, reason FROM pages WHERE status IN ('failed', 'skipped')"))
+        for path, reason in FAULTS.items():
+            assert reasons.get(site.base_url + path) == reason, path
+        assert site.hits["/private/secret.html"] == 0  # robots: never fetched
+        assert sum(site.internal_hits.values()) == 0  # nothing reached 127.0.0.2
+        assert peak_mb < 600, f"peak RSS {peak_mb:.0f} MB through a 1 GiB gzip bomb"
+
+        articles = {r[0]: r for r in rows(db, "SELECT url, title, text, language FROM articles")}
+        for path, entry in site.good.items():
+            _, title, text, language = articles[site.base_url + path]
+            assert (title, language) == (entry["title"], entry["language"]), path
+            assert "\ufffd" not in title + text
+            for fact in entry["facts"]:
+                assert fact["evidence"] in text, path
+        for path in RECOVERS:  # 429 with Retry-After, then 500: retried, then loaded
+            assert site.hits[path] == 2 and site.base_url + path in articles
+        counts = rows(db, "SELECT (SELECT count(*) FROM pages), (SELECT count(*) FROM articles),"
+                          " (SELECT count(*) FROM facts)")  # fmt: skip
+
+        good_hits = {path: site.hits[path] for path in site.good}
+        ingest(site.feed_url, db, env)  # the server has not changed
+        unchanged = dict(rows(db, "SELECT url, status FROM pages"))
+        for path in site.good:
+            assert unchanged[site.base_url + path] == "unchanged", path  # a 304, no body
+            assert site.hits[path] == good_hits[path] + 1
+        assert rows(db, "SELECT (SELECT count(*) FROM pages), (SELECT count(*) FROM articles),"
+                        " (SELECT count(*) FROM facts)") == counts  # fmt: skip
