@@ -8,7 +8,6 @@ so ``newsfacts trends`` answers instantly.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -30,8 +29,6 @@ def _prefect_defaults() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,extractors,warehouse")
-    for name in ("flows", "extractors", "warehouse"):
-        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def _cell(value: Any) -> str:

@@ -36,6 +36,13 @@ from flows.health import Drift
 log = logging.getLogger(__name__)
 
 DRIFT_EVENT = "newsfacts.source.drift"
+LIBRARY_LOGGERS = ("flows", "extractors", "warehouse")
+
+
+def library_logs_at_info() -> None:
+    """Prefect forwards the library loggers to the UI (PREFECT_LOGGING_EXTRA_LOGGERS) but sets no level."""
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 class Progress:

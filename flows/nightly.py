@@ -17,7 +17,6 @@ connections or clients, so they can run on any worker.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import uuid
 from collections import Counter, deque
@@ -36,6 +35,7 @@ from flows.health import detect_drift
 from flows.monitoring import (
     Progress,
     emit_drift,
+    library_logs_at_info,
     publish_new_events,
     publish_report_link,
     publish_run_summary,
@@ -62,7 +62,6 @@ DEFAULT_BATCH_SIZE = 100
 BATCHES_IN_FLIGHT = 4
 TASK_WORKERS = 4
 RUN_LOCK_WAIT_S = 600.0  # a run that finds another loading the same warehouse waits this long
-LIBRARY_LOGGERS = ("flows", "extractors", "warehouse")
 
 
 def _retry_only_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -213,8 +212,7 @@ def nightly_ingest(
         run_label: prefix of the flow run name.
     """
     logger = get_run_logger()
-    for name in LIBRARY_LOGGERS:  # Prefect forwards them to the UI, but does not set their level
-        logging.getLogger(name).setLevel(logging.INFO)
+    library_logs_at_info()
     specs, defaults = resolve_sources(sources, sources_file, feeds, sitemaps, urls, allow_hosts)
     if not specs:
         raise ValueError("no sources: give sources_file, sources, feeds, sitemaps or urls")

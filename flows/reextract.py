@@ -20,6 +20,7 @@ from prefect import flow, get_run_logger
 
 from extractors import EXTRACTOR_VERSION
 from flows.fetch.client import FetchResult
+from flows.monitoring import library_logs_at_info
 from flows.processing import record_for
 from warehouse import finish_run, load_pages, refresh_events, run_lock, start_run
 from warehouse.stored import iter_stored_pages, stale_page_urls
@@ -89,8 +90,7 @@ def reextract(
         batch_size: pages per transaction.
     """
     logger = get_run_logger()
-    for name in ("flows", "extractors", "warehouse"):
-        logging.getLogger(name).setLevel(logging.INFO)
+    library_logs_at_info()
     with run_lock(db_path, wait_s=600):
         counts = reextract_pages(db_path, everything=everything, batch_size=batch_size)
     logger.info(

@@ -212,17 +212,7 @@ def stacked_columns(
     body.append(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{INK}"/>'
     )
-    body += _x_labels(x_labels, left, slot, top + plot_h + 16)
-    body += _axis_titles(
-        x_title=x_title,
-        y_title=y_title,
-        left=left,
-        plot_w=plot_w,
-        top=top,
-        plot_h=plot_h,
-        x_y=top + plot_h + 40,
-    )
-    return _svg(top + plot_h + bottom, body, label=label)
+    return _finish_columns(body, x_labels, left, slot, top, plot_w, plot_h, bottom, x_title, y_title, label)
 
 
 def horizontal_bars(
@@ -326,17 +316,7 @@ def heatmap(
                         fill=ink,
                     )
                 )
-    body += _x_labels(x_labels, left, slot, top + plot_h + 16)
-    body += _axis_titles(
-        x_title=x_title,
-        y_title=y_title,
-        left=left,
-        plot_w=plot_w,
-        top=top,
-        plot_h=plot_h,
-        x_y=top + plot_h + 40,
-    )
-    return _svg(top + plot_h + bottom, body, label=label)
+    return _finish_columns(body, x_labels, left, slot, top, plot_w, plot_h, bottom, x_title, y_title, label)
 
 
 def lanes(
@@ -397,6 +377,23 @@ def lanes(
     body.append(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{INK}"/>'
     )
+    return _finish_columns(body, x_labels, left, slot, top, plot_w, plot_h, bottom, x_title, y_title, label)
+
+
+def _finish_columns(
+    body: list[str],
+    x_labels: Sequence[str],
+    left: float,
+    slot: float,
+    top: float,
+    plot_w: float,
+    plot_h: float,
+    bottom: float,
+    x_title: str,
+    y_title: str,
+    label: str,
+) -> str:
+    """x labels under the plot, both axis titles, and the closed ``<svg>`` of a column chart."""
     body += _x_labels(x_labels, left, slot, top + plot_h + 16)
     body += _axis_titles(
         x_title=x_title,

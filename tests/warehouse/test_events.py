@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
-import pytest
 
 from extractors.models import Article, Fact
-from warehouse import PageRecord, apply_migrations, load_records, rebuild_events
+from warehouse import PageRecord, load_records, rebuild_events
 
 NOW = datetime(2026, 11, 25, 2, 0)
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect(":memory:")
-    apply_migrations(connection)
-    yield connection
-    connection.close()
 
 
 def page(n: int, published: date, site: str, *facts: Fact) -> PageRecord:

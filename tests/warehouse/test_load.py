@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from datetime import date, datetime
 
 import duckdb
@@ -15,14 +14,6 @@ from warehouse.migrations import available_migrations
 
 T0 = datetime(2026, 11, 24, 2, 0)
 T1 = datetime(2026, 11, 25, 2, 0)
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect(":memory:")
-    apply_migrations(connection)
-    yield connection
-    connection.close()
 
 
 def article(url: str, text: str = "Microsoft will invest $2.9 billion in Japan over two years.") -> Article:

@@ -1,0 +1,73 @@
+"""``make bench`` / ``python -m bench``: the performance figures, each a ratio to a baseline of the same run.
+
+1. per-page processing against ``trafilatura.extract`` alone, on the 181 real pages;
+2. Prefect's share of wall time: 1,000 pages through the flow and through the
+   same task functions without Prefect;
+3. end to end: N pages (default 10,000) from a loopback site into DuckDB,
+   with pages/s and peak/final memory; with ``--pages 100000`` also the
+   memory after 10k and after 100k pages.
+
+Ends with one JSON line of the key figures. Other benchmarks:
+``python -m bench.article_quality``, ``python -m bench.evaluate_facts``,
+``python -m bench.warehouse``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from bench.e2e import e2e, prefect_overhead, prefect_server
+from bench.page_cost import page_cost
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--pages", type=int, default=10_000, help="pages for the end-to-end run (default 10,000)"
+    )
+    parser.add_argument(
+        "--overhead-pages", type=int, default=1_000, help="pages for the Prefect overhead run"
+    )
+    args = parser.parse_args(argv)
+
+    print("1/3 per-page processing vs trafilatura.extract (181 real pages, best of 3)…", flush=True)
+    cost = page_cost()
+    with prefect_server() as env:
+        print(f"2/3 Prefect overhead ({args.overhead_pages:,} pages, with and without Prefect)…", flush=True)
+        plain, flow = prefect_overhead(args.overhead_pages, env=env)
+        print(f"3/3 end to end ({args.pages:,} pages)…", flush=True)
+        run = e2e(args.pages, env=env)
+    overhead = max(0.0, (flow.seconds - plain.seconds) / flow.seconds)
+
+    rows = [
+        ("per-page processing", f"{cost['ours_ms']:.1f} ms/page", f"{cost['ratio']:.2f}x trafilatura.extract "
+         f"({cost['trafilatura_ms']:.1f} ms/page)"),
+        (f"Prefect share, {flow.pages:,} pages", f"{overhead:.1%} of wall time",
+         f"flow {flow.seconds:.1f} s vs same tasks without Prefect {plain.seconds:.1f} s"),
+        (f"end to end, {run.pages:,} pages", f"{run.pages / run.seconds:.1f} pages/s",
+         f"{run.seconds:.0f} s, {run.articles:,} articles"),
+        ("memory (process + workers)", f"peak {run.rss_mb_peak:.0f} MB", f"final {run.rss_mb_final:.0f} MB"),
+    ]  # fmt: skip
+    figures = {
+        "page_cost_ratio_vs_trafilatura": round(cost["ratio"], 3),
+        "prefect_overhead_share": round(overhead, 4),
+        "e2e_pages": run.pages,
+        "e2e_seconds": round(run.seconds, 1),
+        "rss_mb_peak": round(run.rss_mb_peak, 1),
+    }
+    if args.pages >= 100_000:
+        at_10k, at_100k = run.rss_at(10_000), run.rss_at(100_000) or run.rss_mb_final
+        rows.append(("memory after 10k / 100k pages", f"{at_10k or 0:.0f} MB / {at_100k:.0f} MB",
+                     f"{(at_100k / at_10k - 1) if at_10k else 0:+.0%}"))  # fmt: skip
+        figures |= {"rss_mb_at_10k": round(at_10k or 0, 1), "rss_mb_at_100k": round(at_100k, 1)}
+    width = max(len(r[0]) for r in rows)
+    print()
+    for name, figure, detail in rows:
+        print(f"  {name:<{width}}  {figure:>22}   {detail}")
+    print()
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
