@@ -358,3 +358,67 @@ def test_demo_server_pages_in_legacy_charsets(demo_site: Any, demo_manifest: lis
         article = extract_article(result.body or b"", result.url, declared_charset=result.charset)
         assert article.title == entry["title"]
         assert "\ufffd" not in article.text
+
+
+def _discover(spec: Any, host: str) -> Any:
+    from flows.fetch import discover
+
+    async def go() -> Any:
+        async with Fetcher(FetchPolicy(per_host_delay_s=0, allow_hosts=frozenset({host}))) as fetcher:
+            return await discover(fetcher, spec)
+
+    return asyncio.run(go())
+
+
+def test_homepage_source_finds_its_feed(demo_site: Any, demo_manifest: list[dict[str, Any]]) -> None:
+    from flows.sources import SourceSpec
+
+    spec = SourceSpec(name="home", kind="homepage", url=demo_site.base_url + "/", include=("/20\\d\\d/",))
+    found = _discover(spec, demo_site.host)
+    assert found.listings_fetched == 2  # the homepage, then the feed it announces
+    assert {e.url for e in found.entries} == {f"{demo_site.base_url}/{e['path']}" for e in demo_manifest}
+
+
+def test_sitemap_index_is_followed_and_filtered_by_date() -> None:
+    from datetime import date
+
+    from flows.sources import SourceSpec
+
+    class Sitemaps(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            if self.path == "/sitemap.xml":
+                body = (f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                        f"<sitemap><loc>{base}/news-1.xml</loc></sitemap>"
+                        f"<sitemap><loc>{base}/news-2.xml</loc></sitemap></sitemapindex>")  # fmt: skip
+            elif self.path.startswith("/news-"):
+                n = self.path[6]
+                body = (f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                        f"<url><loc>{base}/a{n}.html</loc><lastmod>2024-0{n}-10</lastmod></url>"
+                        f"<url><loc>{base}/b{n}.html?utm_source=x</loc><lastmod>2024-0{n}-20</lastmod></url>"
+                        f"</urlset>")  # fmt: skip
+            else:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    with serve(Sitemaps) as base:
+        spec = SourceSpec(name="sm", kind="sitemap", url=base + "/sitemap.xml")
+        everything = _discover(spec, "127.0.0.1")
+        assert everything.listings_fetched == 3
+        assert sorted(e.url for e in everything.entries) == [
+            f"{base}/a1.html", f"{base}/a2.html", f"{base}/b1.html", f"{base}/b2.html",
+        ]  # fmt: skip
+        late_february = SourceSpec(name="sm", kind="sitemap", url=base + "/sitemap.xml",
+                           published_after=date(2024, 2, 15), published_before=date(2024, 2, 28))  # fmt: skip
+        assert [e.url for e in _discover(late_february, "127.0.0.1").entries] == [f"{base}/b2.html"]
