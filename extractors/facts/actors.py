@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from extractors.facts.entities import Entity, Mention
 from extractors.facts.places import find_places
+from extractors.facts.prefilter import Spots, finditer
 from extractors.facts.rules import FactRule, LanguageRules
 
 ROLE_SUBJECT = "subject"
@@ -79,12 +80,15 @@ def sentence_mentions(
     rules: LanguageRules,
     sentence: int,
     home_government: Actor | None = None,
+    coreference_spots: Spots | None = None,
 ) -> list[ActorMention]:
     """Entity and coreference mentions in ``text[start:end]``, with roles, in order.
 
     ``earlier`` holds the article's mentions before this sentence; coreference
     words resolve against it. "The government" with no government named yet is
     ``home_government``: the government of the country the article is about.
+    ``coreference_spots`` (per coreference pattern, from ``rules.article_filter``)
+    says where each pattern may match; None tries them everywhere.
     """
     found: list[ActorMention] = []
     previous: Mention | None = None
@@ -101,8 +105,12 @@ def sentence_mentions(
         )
         actor = Actor.of(mention.entity)
         found.append(ActorMention(mention.start, mention.end, actor, actor.kind, role, False, sentence))
-    for pattern, kind in rules.coreference:
-        for match in pattern.finditer(text, start, end):
+    present = None if coreference_spots is None else coreference_spots.within(start, end)
+    for index, (pattern, kind) in enumerate(rules.coreference):
+        if present is not None and index not in present:
+            continue
+        starts = None if coreference_spots is None else coreference_spots.starts[index]
+        for match in finditer(pattern, text, starts, start, end):
             if any(m.start <= match.start() < m.end or match.start() <= m.start < match.end() for m in found):
                 continue
             if any(not m.coreference and text[m.end : match.start()] in (", ", "、", ",") for m in found):

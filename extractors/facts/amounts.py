@@ -29,6 +29,7 @@ AMOUNTS_FILE = "amounts.toml"
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CJK_NUMBER = r"\d[\d,]*(?:\.\d+)?"
 _CJK_PART = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s?([千천百백十십])?\s?([兆조億억万만])?")
+_DIGIT = re.compile(r"\d")  # every figure pattern below needs one
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,8 @@ def find_amounts(text: str, start: int = 0, end: int | None = None, *, language:
     """
     vocab = _vocabulary()
     stop = len(text) if end is None else end
+    if not _DIGIT.search(text, start, stop):
+        return []
     found: list[Amount] = []
     for match in vocab.western.finditer(text, start, stop):
         if (figure := _western_amount(vocab, match, prefixed=True)) is not None:

@@ -14,10 +14,11 @@ from datetime import date
 from extractors.facts.actors import Actor, ActorMention, choose_actors, sentence_mentions, unknown_mentions
 from extractors.facts.drafting import Clause, Found, facts_for, next_sentence_amounts, selected_amounts
 from extractors.facts.entities import government_of
+from extractors.facts.prefilter import any_within, search_slice
 from extractors.facts.rules import LanguageRules
 from extractors.facts.sentences import Sentence
 from extractors.facts.view import ArticleView, build_view, trigger_in, within
-from extractors.models import Fact
+from extractors.models import Amount, Fact
 
 
 def extract_facts(
@@ -49,6 +50,7 @@ def extract_facts(
             rules,
             sentence.index,
             home_government,
+            article.coreference_spots,
         )
         facts.extend(_sentence_facts(article, sentence, mentions, earlier, last_actor))
         earlier.extend(mentions)
@@ -74,19 +76,26 @@ def _sentence_facts(
     earlier: list[ActorMention],
     last_actor: dict[str, Actor],
 ) -> list[Found]:
+    if not any_within(article.any_trigger_starts, sentence.start, sentence.end):
+        return []  # no rule fires here: nothing below would be read
     rules = article.rules
     folded = article.folded
-    amounts = selected_amounts(folded, sentence.start, sentence.end, rules)
+    amounts: list[Amount] | None = None
     context = list(earlier)
     found: list[Found] = []
     unknown: list[ActorMention] | None = None
     for start, end in _clauses(folded, sentence, rules):
         clause_text = folded[start:end]
         clause_mentions = [m for m in mentions if start <= m.start < end]
-        if not rules.negative_sentence.search(clause_text):
+        triggers = [trigger_in(article, index, start, end, sentence.end) for index in range(len(rules.facts))]
+        if any(trigger is not None for trigger in triggers) and not search_slice(
+            rules.negative_sentence, clause_text, article.negative_starts, start
+        ):
+            if amounts is None:
+                amounts = selected_amounts(folded, sentence.start, sentence.end, rules)
             clause_amounts = [a for a in amounts if start <= a.start < end]
             for index, rule in enumerate(rules.facts):
-                trigger = trigger_in(article, index, start, end, sentence.end)
+                trigger = triggers[index]
                 if trigger is None or rule.blocker.search(clause_text):
                     continue
                 if rule.topic is not None and not (

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from extractors.facts.errors import RulesError
+from extractors.facts.prefilter import Prefilter
 from extractors.facts.resources import load_table, string_list
 from extractors.facts.sentences import SplitRules
 from extractors.models import FACT_TYPES, FactType
@@ -107,6 +108,10 @@ class LanguageRules:
     horizons: tuple[HorizonRule, ...]
     facts: tuple[FactRule, ...]
     topics: dict[str, re.Pattern[str]]
+    # Where the patterns run on every article can match, in one scan (see prefilter.py):
+    # the fact triggers, then the coreference patterns, then the negative-sentence cues.
+    article_filter: Prefilter
+    topic_filter: Prefilter  # the topic patterns, in the order of ``topics``
 
 
 def _compile(patterns: list[str], *, path: str, what: str) -> re.Pattern[str]:
@@ -189,6 +194,13 @@ def language_rules(language: str) -> LanguageRules:
         for pattern in patterns:
             coreference.append((_compile([pattern], path=path, what="coreference"), str(kind)))
     topics = load_table("topics.toml").get(language, {})
+    facts = tuple(_fact_rule(raw, path=path) for raw in table.get("fact", []))
+    negative_sentence = _compile(
+        string_list(negatives, "sentence", path=path), path=path, what="negative sentence"
+    )
+    compiled_topics = {
+        tag: _compile(list(words), path="topics.toml", what=tag) for tag, words in topics.items()
+    }
     return LanguageRules(
         language=language,
         split=SplitRules(
@@ -233,13 +245,15 @@ def language_rules(language: str) -> LanguageRules:
         hard_negative_title=_compile(
             string_list(negatives, "hard_title", path=path), path=path, what="hard_title"
         ),
-        negative_sentence=_compile(
-            string_list(negatives, "sentence", path=path), path=path, what="negative sentence"
-        ),
+        negative_sentence=negative_sentence,
         multi_country=_compile(
             string_list(table.get("scope", {}), "multi_country", path=path), path=path, what="scope"
         ),
         horizons=tuple(horizons),
-        facts=tuple(_fact_rule(raw, path=path) for raw in table.get("fact", [])),
-        topics={tag: _compile(list(words), path="topics.toml", what=tag) for tag, words in topics.items()},
+        facts=facts,
+        topics=compiled_topics,
+        article_filter=Prefilter(
+            [rule.trigger for rule in facts] + [pattern for pattern, _ in coreference] + [negative_sentence]
+        ),
+        topic_filter=Prefilter(list(compiled_topics.values())),
     )

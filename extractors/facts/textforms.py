@@ -19,13 +19,20 @@ _FOLD[0xFFE5] = 0xA5  # full-width yen sign
 _FOLD[0xFFE6] = 0x20A9  # full-width won sign
 _FOLD[0x2212] = 0x2D  # minus sign
 
+_FOLDED = {chr(code): chr(target) for code, target in _FOLD.items()}
+# The characters to fold, as one class: a scan for them costs far less than ``str.translate``
+# with a table, which looks up every character of the text.
+_FOLDABLE = re.compile("[" + "".join(re.escape(char) for char in sorted(_FOLDED)) + "]")
+
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def fold_width(text: str) -> str:
     """``text`` with full-width ASCII folded to ASCII; same length as ``text``."""
-    return text.translate(_FOLD)
+    if _FOLDABLE.search(text) is None:
+        return text
+    return _FOLDABLE.sub(lambda match: _FOLDED[match.group()], text)
 
 
 def guess_language(text: str) -> str:

@@ -6,6 +6,7 @@ get tags too. The order of the returned tuple follows FACTS.md's list.
 
 from __future__ import annotations
 
+from extractors.facts.prefilter import lowered, search
 from extractors.facts.rules import language_rules
 from extractors.facts.textforms import fold_width, normalise_language
 
@@ -29,4 +30,10 @@ def tag_topics(text: str, *, language: str | None = None, title: str | None = No
     """The topic tags whose patterns occur in ``title`` or ``text``."""
     rules = language_rules(normalise_language(language, text))
     haystack = fold_width(f"{title}\n{text}" if title else text)
-    return tuple(tag for tag in TOPICS if (pattern := rules.topics.get(tag)) and pattern.search(haystack))
+    # Each pattern is tried only where one of its literal words occurs (see prefilter.py).
+    starts = dict(zip(rules.topics, rules.topic_filter.candidates(lowered(haystack)), strict=True))
+    return tuple(
+        tag
+        for tag in TOPICS
+        if (pattern := rules.topics.get(tag)) and search(pattern, haystack, starts[tag]) is not None
+    )
