@@ -56,8 +56,10 @@ async def fetch_pages(
     return FetchedBatch(results, known)
 
 
-# Extraction is pure CPU under the GIL: a small process pool puts every core to work.
-# Bounded (one worker per core), created on first use, reused for the life of the process.
+# Extraction is pure CPU under the GIL. A process pool puts more cores to work, but each worker
+# carries its own ~230 MB (parsers, language model, rules), so it is opt-in: set
+# NEWSFACTS_EXTRACT_PROCESSES=N on a machine with memory to spare. The default keeps a run
+# (fetch, extract, load) in one process under 600 MB.
 _POOL: ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 _MIN_PAGES_FOR_POOL = 8  # below this, shipping pages to a worker costs more than it saves
@@ -74,8 +76,11 @@ def _main_reimportable() -> bool:
 
 def _pool() -> ProcessPoolExecutor | None:
     global _POOL
-    workers = os.cpu_count() or 1
-    if workers < 2 or os.environ.get("NEWSFACTS_EXTRACT_PROCESSES") == "0" or not _main_reimportable():
+    try:
+        workers = int(os.environ.get("NEWSFACTS_EXTRACT_PROCESSES", "0"))
+    except ValueError:
+        workers = 0
+    if workers < 1 or not _main_reimportable():
         return None
     with _POOL_LOCK:
         if _POOL is None:

@@ -39,6 +39,8 @@ from warehouse.migrations import apply_migrations
 log = logging.getLogger(__name__)
 
 STORAGE_VERSION = "v1.5.0"
+# DuckDB would take 80% of RAM for its buffers by default; the nightly run shares the machine.
+MEMORY_LIMIT = os.environ.get("NEWSFACTS_DUCKDB_MEMORY", "512MB")
 DEFAULT_LOCK_WAIT_S = 30.0
 PUBLISH_INTERVAL_S = 15.0
 WORK_SUFFIX = ".work"
@@ -91,7 +93,7 @@ def open_connection(
     deadline = time.monotonic() + lock_wait_s
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only)
+            return duckdb.connect(path, read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
         except duckdb.IOException as exc:
             if not _is_lock_conflict(exc):
                 raise

@@ -80,7 +80,7 @@ ON CONFLICT (article_id) DO UPDATE SET
 
 
 def _page_row(rec: PageRecord, run_id: str, article_id: str | None) -> tuple[Any, ...]:
-    raw = gzip.compress(rec.body, compresslevel=6) if rec.body is not None else None
+    raw = gzip.compress(rec.body, compresslevel=1) if rec.body is not None else None
     digest = hashlib.sha256(rec.body).hexdigest() if rec.body is not None else None
     return (
         rec.url, rec.source, rec.final_url, rec.status, rec.http_status, rec.reason,
