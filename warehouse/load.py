@@ -131,11 +131,6 @@ def _stage(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any,
         appender.flush()
 
 
-def _dedupe_last(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Keep the last row per key (column 0): DuckDB's upsert would keep the first."""
-    return list({row[0]: row for row in rows}.values())
-
-
 def load_pages(
     db_path: str, records: Sequence[PageRecord], *, run_id: str, drop_rejected: bool = False
 ) -> LoadResult:
@@ -157,18 +152,17 @@ def load_records(
     loses the article and facts an earlier extractor derived from it.
     """
     now = datetime.now()
-    page_rows, article_rows, fact_rows = [], [], []
-    for rec in records:
+    # The last record wins, per URL and then per article, before any row is built:
+    # DuckDB's upsert would keep the first of two rows with one key, silently.
+    latest = {rec.url: rec for rec in records}
+    page_rows, by_article = [], {}
+    for rec in latest.values():
         article_id = article_id_for(rec.article.canonical_url) if rec.article else None
         page_rows.append(_page_row(rec, run_id, article_id))
         if rec.article is not None and article_id is not None:
-            article_rows.append(_article_row(rec, run_id, article_id, now))
-            fact_rows.extend(_fact_rows(rec, run_id, article_id))
-    page_rows = _dedupe_last(page_rows)
-    article_rows = _dedupe_last(article_rows)
-    # Facts of an article that appears twice in the batch come from its last copy.
-    kept_articles = {row[0] for row in article_rows}
-    fact_rows = _dedupe_last([r for r in fact_rows if r[1] in kept_articles])
+            by_article[article_id] = rec
+    article_rows = [_article_row(rec, run_id, aid, now) for aid, rec in by_article.items()]
+    fact_rows = [row for aid, rec in by_article.items() for row in _fact_rows(rec, run_id, aid)]
     con.execute("BEGIN TRANSACTION")
     try:
         _stage(con, "pages", page_rows)

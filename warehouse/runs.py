@@ -145,7 +145,7 @@ def known_pages(db_path: str, urls: Iterable[str]) -> dict[str, KnownPage]:
     with writer(db_path) as con:
         rows = con.execute(
             "SELECT url, etag, last_modified, content_hash FROM pages"
-            " WHERE url IN (SELECT unnest(?)) AND raw_gz IS NOT NULL AND article_id IS NOT NULL",
+            " WHERE url IN (SELECT unnest(?)) AND content_hash IS NOT NULL AND article_id IS NOT NULL",
             [wanted],
         ).fetchall()
     return {row[0]: KnownPage(row[1], row[2], row[3]) for row in rows}

@@ -33,7 +33,7 @@ def stale_page_urls(db_path: str, current_version: str, *, everything: bool = Fa
         rows = con.execute(
             """
             SELECT p.url FROM pages p LEFT JOIN articles a ON a.article_id = p.article_id
-            WHERE p.raw_gz IS NOT NULL
+            WHERE p.content_hash IS NOT NULL  -- set exactly when bytes are stored
               AND (? OR a.extractor_version IS NULL OR a.extractor_version <> ?)
             ORDER BY p.url
             """,
