@@ -59,8 +59,8 @@ from warehouse import (
 )
 
 DEFAULT_BATCH_SIZE = 100
-BATCHES_IN_FLIGHT = 2
-TASK_WORKERS = 2
+BATCHES_IN_FLIGHT = 4
+TASK_WORKERS = 4
 RUN_LOCK_WAIT_S = 600.0  # a run that finds another loading the same warehouse waits this long
 
 
