@@ -21,7 +21,7 @@ import os
 import uuid
 from collections import Counter, deque
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -326,7 +326,7 @@ def _ingest(
     drifts = []
     for name, stat in stats.items():
         record_source_run(db_path, run_id, stat)
-        drifts += detect_drift(_as_dict(stat), recent_source_runs(db_path, name, before_run=run_id))
+        drifts += detect_drift(asdict(stat), recent_source_runs(db_path, name, before_run=run_id))
         logger.info(
             "%s: %s, discovered %d, fetched %d, unchanged %d, skipped %d, failed %d, rejected %d,"
             " articles %d (%d new), facts %d%s",
@@ -341,7 +341,7 @@ def _ingest(
     finish_run(db_path, run_id, status="failed" if run_failed else "completed")
 
     publish_run_summary(
-        run_id, [_as_dict(s) for s in stats.values()], Counter(e["source"] for e in fresh), drifts
+        run_id, [asdict(s) for s in stats.values()], Counter(e["source"] for e in fresh), drifts
     )
     publish_source_health(source_health(db_path))
     publish_new_events(run_id, fresh)
@@ -350,7 +350,7 @@ def _ingest(
         "run_id": run_id,
         "flow_run_id": flow_run.id,
         "db_path": db_path,
-        "sources": {n: _as_dict(s) for n, s in stats.items()},
+        "sources": {n: asdict(s) for n, s in stats.items()},
         "events": event_count,
         "new_events": len(fresh),
         "drift": [d.message for d in drifts],
@@ -358,7 +358,3 @@ def _ingest(
     if run_failed:
         raise RuntimeError(f"every source failed in run {run_id}")
     return summary
-
-
-def _as_dict(stats: SourceRunStats) -> dict[str, Any]:
-    return {name: getattr(stats, name) for name in SourceRunStats.__dataclass_fields__}

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -70,9 +70,6 @@ class SourceSpec:
         if self.include and not any(re.search(p, url) for p in self.include):
             return False
         return not any(re.search(p, url) for p in self.exclude)
-
-    def to_param(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     @classmethod
     def from_param(cls, data: dict[str, Any]) -> SourceSpec:

@@ -16,7 +16,7 @@ import logging
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
@@ -71,6 +71,7 @@ class FetchResult:
     fetched_at: datetime | None = None
     reason: str | None = None
     detail: str | None = None
+    transient: bool = False  # a failure that a later try might not meet (the error tree decides)
     attempts: int = 1
     headers: Mapping[str, str] = field(default_factory=dict)
 
@@ -329,7 +330,7 @@ class Fetcher:
                 except FetchError as exc:
                     return self._failed(url, exc, attempts)
                 log.info("GET %s -> %s %s", url, result.http_status, result.status)
-                return FetchResult(**{**_as_dict(result), "attempts": attempts})
+                return replace(result, attempts=attempts)
 
     def _backoff(self, attempt: int, exc: TransientFetchError) -> float | None:
         """Seconds to wait before the next try, or None to give up now."""
@@ -345,7 +346,7 @@ class Fetcher:
         log.info("failed %s: %s (%s)", url, exc.reason, exc)
         return FetchResult(
             url=url, status="failed", checked_at=_now(), reason=exc.reason, detail=str(exc),
-            attempts=attempts,
+            transient=isinstance(exc, TransientFetchError), attempts=attempts,
         )  # fmt: skip
 
     async def fetch_many(
@@ -367,7 +368,3 @@ class Fetcher:
             for url in urls
         ]
         return list(await asyncio.gather(*tasks))
-
-
-def _as_dict(result: FetchResult) -> dict[str, object]:
-    return {name: getattr(result, name) for name in FetchResult.__dataclass_fields__}

@@ -14,7 +14,7 @@ from datetime import date
 from extractors.links import LinkEntry, NotAFeed, autodiscover_feeds, parse_feed, parse_sitemap
 from extractors.urls import canonicalise_url
 from flows.fetch.client import Fetcher, FetchResult
-from flows.fetch.errors import ClientError, FetchError, NotHTML, TransientFetchError
+from flows.fetch.errors import FetchError, NotHTML, PermanentFetchError, TransientFetchError
 from flows.sources import SourceSpec
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,8 @@ def _raise_for(result: FetchResult) -> bytes:
     if result.status == "fetched" and result.body is not None:
         return result.body
     reason = result.reason or result.status
-    detail = result.detail or reason
-    url = result.url
-    if reason in ("timeout", "connection_failed", "http_429") or reason.startswith("http_5"):
-        raise TransientFetchError(detail, url=url, reason=reason)
-    if reason.startswith("http_4"):
-        raise ClientError(detail, url=url, reason=reason)
-    raise FetchError(detail, url=url, reason=reason)
+    error = TransientFetchError if result.transient else PermanentFetchError
+    raise error(result.detail or reason, url=result.url, reason=reason)
 
 
 async def _listing(fetcher: Fetcher, url: str, delay: float | None) -> bytes:

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import pytest
 
 from flows.fetch import Fetcher, FetchPolicy, FetchResult
 from flows.fetch.errors import TransientFetchError, is_transient
@@ -422,3 +423,34 @@ def test_sitemap_index_is_followed_and_filtered_by_date() -> None:
         late_february = SourceSpec(name="sm", kind="sitemap", url=base + "/sitemap.xml",
                            published_after=date(2024, 2, 15), published_before=date(2024, 2, 28))  # fmt: skip
         assert [e.url for e in _discover(late_february, "127.0.0.1").entries] == [f"{base}/b2.html"]
+
+
+@pytest.mark.parametrize(
+    ("response", "transient"),
+    [
+        (lambda r: httpx.Response(503), True),
+        (lambda r: httpx.Response(404), False),
+        (
+            lambda r: httpx.Response(
+                200,
+                headers={"content-type": "application/rss+xml", "content-encoding": "gzip"},
+                content=stream(b"\x1f\x8b not really gzip"),
+            ),
+            True,
+        ),
+    ],
+)
+def test_a_failed_listing_keeps_the_error_trees_verdict(response: Any, transient: bool) -> None:
+    from flows.fetch import discover
+    from flows.fetch.errors import PermanentFetchError
+    from flows.sources import SourceSpec
+
+    async def go() -> Any:
+        async with Fetcher(
+            FAST, transport=httpx.MockTransport(site({"/feed.xml": response})), sleep=Sleeps()
+        ) as f:
+            return await discover(f, SourceSpec(name="feed", kind="rss", url="https://news.example/feed.xml"))
+
+    expected = TransientFetchError if transient else PermanentFetchError
+    with pytest.raises(expected):
+        asyncio.run(go())
