@@ -6,6 +6,7 @@ runs them without Prefect as the baseline for Prefect's overhead.
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import sys
@@ -49,7 +50,7 @@ async def fetch_pages(
     spec: SourceSpec, urls: list[str], policy: FetchPolicy, db_path: str, run_id: str
 ) -> FetchedBatch:
     """Fetch a batch, conditionally where the warehouse has validators."""
-    known = known_pages(db_path, urls)
+    known = await asyncio.to_thread(known_pages, db_path, urls)  # DuckDB blocks: keep the loop free
     validators = {u: (k.etag, k.last_modified) for u, k in known.items()}
     async with Fetcher(policy, run_key=run_id) as fetcher:
         results = await fetcher.fetch_many(urls, validators=validators, delay_s=spec.delay)
