@@ -237,6 +237,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
             f"re-extracted {counts['pages']} stored pages: {counts['articles']} articles,"
             f" {counts['facts']} facts, {counts['rejected']} rejected; {counts['events']} events"
         )
+        if counts["missing"]:
+            print(f"{counts['missing']} pages were skipped: their bodies are missing from the page archive")
     else:
         print("nothing to do: every stored page is extracted by the current extractor version")
     return 0

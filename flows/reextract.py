@@ -54,14 +54,20 @@ def reextract_pages(
     """Re-extract stale stored pages; returns counts."""
     run_id = f"{datetime.now():%Y%m%dT%H%M%S}-reextract-{uuid.uuid4().hex[:6]}"
     urls = stale_page_urls(db_path, EXTRACTOR_VERSION, everything=everything)
-    counts = {"run_id": run_id, "pages": len(urls), "articles": 0, "rejected": 0, "facts": 0, "events": 0}
+    counts = {"run_id": run_id, "pages": len(urls), "articles": 0, "rejected": 0, "facts": 0, "events": 0,
+              "missing": 0}  # fmt: skip
     if not urls:
         log.info("every stored page is already extracted by %s", EXTRACTOR_VERSION)
         return counts
     start_run(db_path, run_id, flow_name="reextract", parameters={"everything": everything})
     done = 0
     for batch in iter_stored_pages(db_path, urls, batch_size=batch_size):
-        records = [record_for(_as_result(p), p.source or "stored") for p in batch]
+        lost = [p.url for p in batch if p.body is None]
+        if lost:
+            log.warning("%d stored pages have no body in the archive, kept as they are: %s", len(lost),
+                        ", ".join(lost[:5]) + (" …" if len(lost) > 5 else ""))  # fmt: skip
+            counts["missing"] += len(lost)
+        records = [record_for(_as_result(p), p.source or "stored") for p in batch if p.body is not None]
         loaded = load_pages(db_path, records, run_id=run_id, drop_rejected=True)
         counts["articles"] += loaded.articles
         counts["facts"] += loaded.facts

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.archive import PageArchive
 from warehouse.errors import WarehouseBusy
 from warehouse.migrations import apply_migrations
 
@@ -118,7 +119,7 @@ def writer(db_path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterato
         _seed_work_file(db_path)
         con = open_connection(work_path(db_path), lock_wait_s=lock_wait_s)
         try:
-            apply_migrations(con)
+            apply_migrations(con, PageArchive.beside(db_path))
             yield con
         finally:
             con.close()

@@ -11,12 +11,12 @@ row-by-row) and merged with set-based SQL inside one transaction:
 
 So loading the same batch twice leaves the same rows, and a process killed
 mid-batch leaves the previous state (DuckDB's WAL makes the commit atomic).
+Page bodies go to the content-addressed archive beside the warehouse
+(:mod:`warehouse.archive`) before the transaction; ``pages`` keeps their hash.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.archive import PageArchive, body_hash
 from warehouse.connection import publish, writer
 from warehouse.records import LoadResult, PageRecord, article_id_for, fact_id_for
 
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 _PAGE_COLUMNS = (
     "url, source, final_url, status, http_status, reason, detail, content_type, charset,"
-    " etag, last_modified, content_hash, raw_gz, article_id, fetched_at, checked_at, run_id"
+    " etag, last_modified, content_hash, article_id, fetched_at, checked_at, run_id"
 )
 
 _MERGE_PAGES = """
@@ -46,13 +47,13 @@ ON CONFLICT (url) DO UPDATE SET
     checked_at    = excluded.checked_at,
     run_id        = excluded.run_id,
     final_url     = COALESCE(excluded.final_url, pages.final_url),
-    content_type  = CASE WHEN excluded.raw_gz IS NULL THEN pages.content_type ELSE excluded.content_type END,
-    charset       = CASE WHEN excluded.raw_gz IS NULL THEN pages.charset ELSE excluded.charset END,
-    etag          = CASE WHEN excluded.raw_gz IS NULL THEN pages.etag ELSE excluded.etag END,
-    last_modified = CASE WHEN excluded.raw_gz IS NULL THEN pages.last_modified
+    content_type  = CASE WHEN excluded.content_hash IS NULL THEN pages.content_type
+                         ELSE excluded.content_type END,
+    charset       = CASE WHEN excluded.content_hash IS NULL THEN pages.charset ELSE excluded.charset END,
+    etag          = CASE WHEN excluded.content_hash IS NULL THEN pages.etag ELSE excluded.etag END,
+    last_modified = CASE WHEN excluded.content_hash IS NULL THEN pages.last_modified
                          ELSE excluded.last_modified END,
     content_hash  = COALESCE(excluded.content_hash, pages.content_hash),
-    raw_gz        = COALESCE(excluded.raw_gz, pages.raw_gz),
     fetched_at    = COALESCE(excluded.fetched_at, pages.fetched_at),
     article_id    = COALESCE(excluded.article_id, pages.article_id)
 """
@@ -79,20 +80,19 @@ ON CONFLICT (article_id) DO UPDATE SET
 """
 
 
-def _page_row(rec: PageRecord, run_id: str, article_id: str | None) -> tuple[Any, ...]:
-    raw = gzip.compress(rec.body, compresslevel=1) if rec.body is not None else None
-    digest = hashlib.sha256(rec.body).hexdigest() if rec.body is not None else None
+def _page_row(rec: PageRecord, run_id: str, article_id: str | None, digest: str | None) -> tuple[Any, ...]:
     return (
         rec.url, rec.source, rec.final_url, rec.status, rec.http_status, rec.reason,
         rec.detail, rec.content_type, rec.charset, rec.etag, rec.last_modified, digest,
-        raw, article_id, rec.fetched_at, rec.checked_at, run_id,
+        article_id, rec.fetched_at, rec.checked_at, run_id,
     )  # fmt: skip
 
 
-def _article_row(rec: PageRecord, run_id: str, article_id: str, now: datetime) -> tuple[Any, ...]:
+def _article_row(
+    rec: PageRecord, run_id: str, article_id: str, now: datetime, digest: str | None
+) -> tuple[Any, ...]:
     art = rec.article
     assert art is not None
-    digest = hashlib.sha256(rec.body).hexdigest() if rec.body is not None else None
     return (
         article_id, art.canonical_url, art.url, rec.source, art.title, art.text, art.published,
         art.date_source, art.language, list(art.authors), art.site_name, art.description,
@@ -138,30 +138,45 @@ def load_pages(
     if not records:
         return LoadResult()
     with writer(db_path) as con:
-        result = load_records(con, records, run_id=run_id, drop_rejected=drop_rejected)
+        result = load_records(
+            con, records, run_id=run_id, drop_rejected=drop_rejected, archive=PageArchive.beside(db_path)
+        )
     publish(db_path, force=False)  # readers see progress without ever meeting a lock
     return result
 
 
 def load_records(
-    con: duckdb.DuckDBPyConnection, records: Sequence[PageRecord], *, run_id: str, drop_rejected: bool = False
+    con: duckdb.DuckDBPyConnection,
+    records: Sequence[PageRecord],
+    *,
+    run_id: str,
+    drop_rejected: bool = False,
+    archive: PageArchive | None = None,
 ) -> LoadResult:
     """Load one batch through an open, migrated connection, in one transaction.
 
     With ``drop_rejected`` (re-extraction), a page the extractor now rejects
-    loses the article and facts an earlier extractor derived from it.
+    loses the article and facts an earlier extractor derived from it. Bodies
+    are stored in ``archive`` first (without one, as for ``:memory:``, only
+    their hashes are kept).
     """
     now = datetime.now()
     # The last record wins, per URL and then per article, before any row is built:
     # DuckDB's upsert would keep the first of two rows with one key, silently.
     latest = {rec.url: rec for rec in records}
+    digests = {url: body_hash(rec.body) for url, rec in latest.items() if rec.body is not None}
+    if archive is not None:
+        for url, digest in digests.items():
+            archive.put(latest[url].body or b"", digest)
     page_rows, by_article = [], {}
     for rec in latest.values():
         article_id = article_id_for(rec.article.canonical_url) if rec.article else None
-        page_rows.append(_page_row(rec, run_id, article_id))
+        page_rows.append(_page_row(rec, run_id, article_id, digests.get(rec.url)))
         if rec.article is not None and article_id is not None:
             by_article[article_id] = rec
-    article_rows = [_article_row(rec, run_id, aid, now) for aid, rec in by_article.items()]
+    article_rows = [
+        _article_row(rec, run_id, aid, now, digests.get(rec.url)) for aid, rec in by_article.items()
+    ]
     fact_rows = [row for aid, rec in by_article.items() for row in _fact_rows(rec, run_id, aid)]
     con.execute("BEGIN TRANSACTION")
     try:

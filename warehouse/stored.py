@@ -1,12 +1,12 @@
-"""Pages kept in the warehouse, read back for re-extraction without the network."""
+"""Pages kept by the warehouse, read back for re-extraction without the network."""
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from warehouse.archive import PageArchive
 from warehouse.connection import writer
 
 
@@ -20,7 +20,7 @@ class StoredPage:
     etag: str | None
     last_modified: str | None
     fetched_at: datetime | None
-    body: bytes
+    body: bytes | None  # None when the archive has lost the file
 
 
 def stale_page_urls(db_path: str, current_version: str, *, everything: bool = False) -> list[str]:
@@ -44,12 +44,13 @@ def stale_page_urls(db_path: str, current_version: str, *, everything: bool = Fa
 
 def iter_stored_pages(db_path: str, urls: list[str], *, batch_size: int = 200) -> Iterator[list[StoredPage]]:
     """The stored pages for ``urls``, decompressed, a batch at a time (memory stays flat)."""
+    archive = PageArchive.beside(db_path)
     for start in range(0, len(urls), batch_size):
         chunk = urls[start : start + batch_size]
         with writer(db_path) as con:
             rows = con.execute(
                 "SELECT url, source, final_url, charset, content_type, etag, last_modified, fetched_at,"
-                " raw_gz FROM pages WHERE url IN (SELECT unnest(?)) ORDER BY url",
+                " content_hash FROM pages WHERE url IN (SELECT unnest(?)) ORDER BY url",
                 [chunk],
             ).fetchall()
         yield [
@@ -62,7 +63,7 @@ def iter_stored_pages(db_path: str, urls: list[str], *, batch_size: int = 200) -
                 etag=row[5],
                 last_modified=row[6],
                 fetched_at=row[7],
-                body=gzip.decompress(row[8]),
+                body=archive.get(row[8]) if archive is not None else None,
             )
             for row in rows
         ]

@@ -75,18 +75,26 @@ def test_reextract_works_offline_and_is_stable(warehouse_db: Path, tmp_path: Pat
 
     db = tmp_path / "copy.duckdb"
     shutil.copyfile(warehouse_db, db)  # a published file alone: the working file is seeded from it
+    shutil.copytree(f"{warehouse_db}.pages", f"{db}.pages")  # with its page archive
     before = _derived(db)
     assert reextract_pages(str(db))["pages"] == 0  # nothing stale
     counts = reextract_pages(str(db), everything=True)  # no server is running for this copy
     assert counts["pages"] == before["pages"] and counts["articles"] == before["articles"]
+    assert counts["missing"] == 0
     assert _derived(db) == before
+
+    orphan = tmp_path / "no-archive.duckdb"
+    shutil.copyfile(warehouse_db, orphan)  # the file without its archive: nothing to re-extract from
+    counts = reextract_pages(str(orphan), everything=True)
+    assert counts["missing"] == before["pages"] and counts["articles"] == 0
+    assert _derived(orphan) == before  # what was derived before is kept, not dropped
 
 
 def _derived(db: Path) -> dict[str, Any]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return {
-            "pages": con.execute("SELECT count(*) FROM pages WHERE raw_gz IS NOT NULL").fetchone()[0],
+            "pages": con.execute("SELECT count(*) FROM pages WHERE content_hash IS NOT NULL").fetchone()[0],
             "articles": con.execute("SELECT count(*) FROM articles").fetchone()[0],
             "facts": sorted(con.execute("SELECT fact_id, fact_type, actor, amount FROM facts").fetchall()),
             "events": sorted(con.execute("SELECT event_id, mention_count FROM events").fetchall()),

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gzip
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from extractors.models import Article, Fact
-from warehouse import PageRecord, apply_migrations, load_records
+from warehouse import PageRecord, apply_migrations, load_pages, load_records, writer
+from warehouse.archive import PageArchive, body_hash
 from warehouse.migrations import available_migrations
+from warehouse.stored import iter_stored_pages
 
 T0 = datetime(2026, 11, 24, 2, 0)
 T1 = datetime(2026, 11, 25, 2, 0)
@@ -69,12 +72,58 @@ def test_loading_twice_changes_nothing(con: duckdb.DuckDBPyConnection) -> None:
     assert con.execute("SELECT count(*), count(DISTINCT fact_id) FROM facts").fetchone() == (3, 3)
 
 
-def test_duplicates_inside_one_batch_keep_the_last(con: duckdb.DuckDBPyConnection) -> None:
+def test_duplicates_inside_one_batch_keep_the_last(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     url = "https://a.example/1"
-    load_records(con, [fetched(url, b"old"), fetched(url, b"new", at=T1)], run_id="r1")
+    archive = PageArchive(tmp_path / "pages")
+    load_records(con, [fetched(url, b"old"), fetched(url, b"new", at=T1)], run_id="r1", archive=archive)
     assert counts(con) == (1, 1, 1)
-    raw = con.execute("SELECT raw_gz FROM pages").fetchone()
-    assert raw is not None and gzip.decompress(raw[0]) == b"new"
+    digest = con.execute("SELECT content_hash FROM pages").fetchone()
+    assert digest == (body_hash(b"new"),)
+    assert archive.get(digest[0]) == b"new"
+    assert archive.get(body_hash(b"old")) is None  # only the winning copy is stored
+
+
+def test_bodies_live_in_the_archive_beside_the_file(tmp_path: Path) -> None:
+    db = str(tmp_path / "news.duckdb")
+    bodies = [b"<html>first</html>", b"<html>second</html>"]
+    load_pages(db, [fetched(f"https://a.example/{i}", body) for i, body in enumerate(bodies)], run_id="r1")
+    load_pages(db, [fetched("https://a.example/0", bodies[0])], run_id="r2")  # same bytes: one file
+    files = sorted((tmp_path / "news.duckdb.pages").rglob("*.gz"))
+    assert [f.name for f in files] == sorted(f"{body_hash(b)}.gz" for b in bodies)
+    assert not list((tmp_path / "news.duckdb.pages").rglob("*.tmp"))
+    stored = [
+        p for batch in iter_stored_pages(db, ["https://a.example/0", "https://a.example/1"]) for p in batch
+    ]
+    assert [p.body for p in stored] == bodies
+    files[0].write_bytes(b"not gzip")  # a damaged file reads as missing, it does not crash the reader
+    assert {p.body for batch in iter_stored_pages(db, ["https://a.example/0", "https://a.example/1"])
+            for p in batch} & {None}  # fmt: skip
+
+
+def test_an_older_warehouse_moves_its_bodies_into_the_archive(tmp_path: Path) -> None:
+    """Bodies stored in pages.raw_gz (before migration 004) are carried over, then the column goes."""
+    db = str(tmp_path / "news.duckdb")
+    con = duckdb.connect(db + ".work")
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")  # fmt: skip
+    for migration in available_migrations():
+        if migration.version < 4:
+            con.execute(migration.sql)
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                        [migration.version, migration.name])  # fmt: skip
+    body = b"<html>kept since 2025</html>"
+    con.execute(
+        "INSERT INTO pages (url, status, content_hash, raw_gz, checked_at, run_id)"
+        " VALUES ('https://a.example/old', 'fetched', ?, ?, now(), 'r0')",
+        [body_hash(body), gzip.compress(body)],
+    )
+    con.close()
+    with writer(db) as upgraded:
+        columns = {r[0] for r in upgraded.execute("SELECT column_name FROM duckdb_columns()"
+                                                  " WHERE table_name = 'pages'").fetchall()}  # fmt: skip
+    assert "raw_gz" not in columns and "content_hash" in columns
+    stored = next(iter_stored_pages(db, ["https://a.example/old"]))
+    assert [p.body for p in stored] == [body]
 
 
 def test_reload_replaces_facts_and_keeps_first_seen(con: duckdb.DuckDBPyConnection) -> None:
@@ -97,7 +146,7 @@ def test_failure_after_success_keeps_bytes_and_validators(con: duckdb.DuckDBPyCo
     failed = PageRecord(url=url, source="s", status="failed", checked_at=T1, reason="timeout", detail="slow")
     load_records(con, [failed], run_id="r2")
     row = con.execute(
-        "SELECT status, reason, etag, raw_gz IS NOT NULL, article_id IS NOT NULL, checked_at FROM pages"
+        "SELECT status, reason, etag, content_hash IS NOT NULL, article_id IS NOT NULL, checked_at FROM pages"
     )
     assert row.fetchone() == ("failed", "timeout", '"v1"', True, True, T1)
     assert counts(con) == (1, 1, 1)
