@@ -329,7 +329,9 @@ class Fetcher:
                     continue
                 except FetchError as exc:
                     return self._failed(url, exc, attempts)
-                log.info("GET %s -> %s %s", url, result.http_status, result.status)
+                # one line per page would flood the run's log (10k+ lines a night): successes at DEBUG;
+                # failures, retries and skips stay at INFO, and the run summary counts every outcome
+                log.debug("GET %s -> %s %s", url, result.http_status, result.status)
                 return replace(result, attempts=attempts)
 
     def _backoff(self, attempt: int, exc: TransientFetchError) -> float | None:
