@@ -2,7 +2,7 @@
 
 1. per-page processing against ``trafilatura.extract`` alone, on the 181 real pages;
 2. Prefect's share of wall time: 1,000 pages through the flow and through the
-   same task functions without Prefect;
+   same task functions without Prefect (fastest of two runs each, alternated);
 3. end to end: N pages (default 10,000) from a loopback site into DuckDB,
    with pages/s and peak/final memory; with ``--pages 100000`` also the
    memory after 10k and after 100k pages.
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         ("per-page processing", f"{cost['ours_ms']:.1f} ms/page", f"{cost['ratio']:.2f}x trafilatura.extract "
          f"({cost['trafilatura_ms']:.1f} ms/page)"),
         (f"Prefect share, {flow.pages:,} pages", f"{overhead:.1%} of wall time",
-         f"flow {flow.seconds:.1f} s vs same tasks without Prefect {plain.seconds:.1f} s"),
+         f"flow {flow.seconds:.1f} s vs same tasks without Prefect {plain.seconds:.1f} s (best of 2)"),
         (f"end to end, {run.pages:,} pages", f"{run.pages / run.seconds:.1f} pages/s",
          f"{run.seconds:.0f} s, {run.articles:,} articles"),
         ("memory (process + workers)", f"peak {run.rss_mb_peak:.0f} MB", f"final {run.rss_mb_final:.0f} MB"),

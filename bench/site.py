@@ -3,8 +3,9 @@
 The 381 real pages of ``../shared/benchmarks`` (article-body and
 publish-date) are served again and again under distinct URLs
 (``/p/<n>.html``), with their own canonical and ``og:url`` tags removed so
-every URL is a distinct article, listed by a sitemap index of 10,000-URL
-sitemaps. No politeness delay; robots.txt allows everything.
+every URL is a distinct article, and a comment naming the URL so every body is
+distinct too (as on a real site: nothing is stored once for many URLs), listed
+by a sitemap index of 10,000-URL sitemaps. No politeness delay; robots.txt allows everything.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ class _Server(ThreadingHTTPServer):
             if n < self.count:
                 with self._lock:
                     self.served += 1
-                return self.pages[n % len(self.pages)], "text/html; charset=utf-8"
+                return self.pages[n % len(self.pages)] + b"<!-- p%d -->" % n, "text/html; charset=utf-8"
         return None, "text/plain"
 
 
