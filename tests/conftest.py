@@ -8,7 +8,6 @@ clone), the tests that need it are skipped with the reason.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 from collections.abc import Iterator
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bench.article_quality import load_article_body, load_publish_date
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NEWSFACTS_SHARED", REPO.parent / "shared"))
@@ -37,29 +38,13 @@ def require_benchmark(name: str) -> Path:
 @pytest.fixture(scope="session")
 def article_body_bench() -> list[dict[str, Any]]:
     """The 181 article-body pages: ``{"id", "url", "html" (bytes), "truth"}``."""
-    root = require_benchmark("article-body")
-    truth = json.loads((root / "ground-truth.json").read_text("utf-8"))
-    return [
-        {
-            "id": key,
-            "url": item.get("url") or f"https://example.invalid/{key}",
-            "html": gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()),
-            "truth": item["articleBody"],
-        }
-        for key, item in sorted(truth.items())
-    ]
+    return load_article_body(require_benchmark("article-body"))
 
 
 @pytest.fixture(scope="session")
 def publish_date_bench() -> list[dict[str, Any]]:
     """The 200 publication-date pages: ``{"url", "html" (bytes), "date"}``."""
-    root = require_benchmark("publish-date")
-    labels = json.loads((root / "labels.json").read_text("utf-8"))
-    return [
-        {"url": url, "html": gzip.decompress((root / "html" / f"{item['file']}.gz").read_bytes()),
-         "date": item["date"]}
-        for url, item in sorted(labels.items())
-    ]  # fmt: skip
+    return load_publish_date(require_benchmark("publish-date"))
 
 
 @pytest.fixture(scope="session")

@@ -27,14 +27,6 @@ FLOORS = {
 
 
 @pytest.fixture(scope="module")
-def devset() -> list[LabelledArticle]:
-    articles: list[LabelledArticle] = evaluate.load_devset(evaluate.DEVSET_ROOT)
-    if not articles:
-        pytest.skip(f"no labelled articles under {evaluate.DEVSET_ROOT}")
-    return articles
-
-
-@pytest.fixture(scope="module")
 def report(devset: list[LabelledArticle]) -> Report:
     result: Report = evaluate.score(devset)
     return result

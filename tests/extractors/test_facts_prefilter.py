@@ -15,20 +15,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench import evaluate_facts as evaluate
 from bench.evaluate_facts import LabelledArticle
 from extractors.facts import extract_facts, tag_topics
 from extractors.facts.prefilter import Prefilter, finditer, lowered, pattern_keys, search, search_slice
 from extractors.facts.rules import LANGUAGES, LanguageRules, language_rules
 from extractors.facts.textforms import fold_width
-
-
-@pytest.fixture(scope="module")
-def devset() -> list[LabelledArticle]:
-    articles: list[LabelledArticle] = evaluate.load_devset(evaluate.DEVSET_ROOT)
-    if not articles:
-        pytest.skip(f"no labelled articles under {evaluate.DEVSET_ROOT}")
-    return articles
 
 
 def _every_pattern(rules: LanguageRules) -> list[re.Pattern[str]]:
