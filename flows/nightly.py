@@ -21,7 +21,7 @@ import os
 import uuid
 from collections import Counter, deque
 from collections.abc import Iterable
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -127,22 +127,20 @@ def _batches(items: list[str], size: int) -> Iterable[tuple[int, list[str]]]:
         yield start // size + 1, items[start : start + size]
 
 
+# The counters a batch outcome adds to its source's totals: the integer fields (default 0) that
+# both share. Reasons merge as counts apart (``reasons`` vs ``failed_by_reason``).
+_COUNTERS = tuple(
+    f.name
+    for f in fields(BatchOutcome)
+    if isinstance(f.default, int) and f.name in {g.name for g in fields(SourceRunStats)}
+)
+
+
 def _merge(stats: SourceRunStats, out: BatchOutcome) -> SourceRunStats:
     reasons = Counter(stats.failed_by_reason)
     reasons.update(out.reasons)
-    return replace(
-        stats,
-        fetched=stats.fetched + out.fetched,
-        unchanged=stats.unchanged + out.unchanged,
-        skipped=stats.skipped + out.skipped,
-        failed=stats.failed + out.failed,
-        rejected=stats.rejected + out.rejected,
-        articles=stats.articles + out.articles,
-        new_articles=stats.new_articles + out.new_articles,
-        facts=stats.facts + out.facts,
-        no_date=stats.no_date + out.no_date,
-        failed_by_reason=dict(reasons),
-    )
+    added = {name: getattr(stats, name) + getattr(out, name) for name in _COUNTERS}
+    return replace(stats, **added, failed_by_reason=dict(reasons))
 
 
 def resolve_sources(
