@@ -6,13 +6,12 @@ re-used by ``reextract`` without a scheduler.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 
 from extractors import EXTRACTOR_VERSION, ExtractionError, extract_article, extract_facts, tag_topics
 from flows.fetch.client import FetchResult
-from warehouse import KnownPage, PageRecord
+from warehouse import KnownPage, PageRecord, body_hash
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ def record_for(result: FetchResult, source: str, known: KnownPage | None = None)
         "fetched_at": result.fetched_at,
         "extractor_version": EXTRACTOR_VERSION,
     }
-    if known is not None and known.content_hash == hashlib.sha256(result.body).hexdigest():
+    if known is not None and known.content_hash == body_hash(result.body):
         # Same bytes as the stored copy: nothing to extract again.
         return PageRecord(status="unchanged", **{**base, "reason": "same_content"})
     try:

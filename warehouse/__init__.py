@@ -5,6 +5,7 @@ a connection, so callers (Prefect tasks on any worker) pass plain strings and
 every write is a short transaction that releases the file for readers.
 """
 
+from warehouse.archive import body_hash
 from warehouse.connection import open_connection, publish, reader, run_lock, work_path, writer
 from warehouse.errors import MigrationError, UnknownTrend, WarehouseBusy, WarehouseError
 from warehouse.events import new_events, rebuild_events, refresh_events
@@ -37,6 +38,7 @@ __all__ = [
     "WarehouseError",
     "apply_migrations",
     "article_id_for",
+    "body_hash",
     "finish_run",
     "known_pages",
     "list_trends",

@@ -166,8 +166,9 @@ def load_records(
     latest = {rec.url: rec for rec in records}
     digests = {url: body_hash(rec.body) for url, rec in latest.items() if rec.body is not None}
     if archive is not None:
-        for url, digest in digests.items():
-            archive.put(latest[url].body or b"", digest)
+        for rec in latest.values():
+            if rec.body is not None:
+                archive.put(rec.body, digests[rec.url])
     page_rows, by_article = [], {}
     for rec in latest.values():
         article_id = article_id_for(rec.article.canonical_url) if rec.article else None
