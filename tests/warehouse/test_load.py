@@ -166,3 +166,20 @@ def test_a_failing_batch_leaves_nothing_half_loaded(con: duckdb.DuckDBPyConnecti
     with pytest.raises(duckdb.Error):
         load_records(con, [good, bad], run_id="r1")
     assert counts(con) == (0, 0, 0)
+
+
+def test_the_writer_stores_small_row_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each close checkpoints, rewriting changed row groups whole: they must stay small, not 122,880 rows."""
+    import warehouse.connection
+
+    monkeypatch.setattr(warehouse.connection, "ROW_GROUP_SIZE", 2048)
+    db = str(tmp_path / "news.duckdb")
+    for batch in range(5):  # 5 loads of 1,000 pages, each its own connection and checkpoint
+        load_pages(db, [fetched(f"https://a.example/{batch}/{i}", facts=0) for i in range(1000)], run_id="r")
+    con = duckdb.connect(db + ".work", read_only=True)
+    groups = con.execute(
+        "SELECT count(DISTINCT row_group_id), max(count) FROM pragma_storage_info('articles')"
+    ).fetchone()
+    assert con.execute("SELECT count(*) FROM articles").fetchone() == (5000,)
+    con.close()
+    assert groups is not None and groups[0] >= 3 and groups[1] <= 2048
