@@ -39,6 +39,10 @@ class RunFigures:
         """RSS (MB) at the first sample taken once ``pages`` pages had been served."""
         return next((rss for done, rss in self.rss_by_pages if done >= pages), None)
 
+    def peak_between(self, first: int, last: int) -> float | None:
+        """The highest RSS (MB) sampled while pages ``first`` to ``last`` were being served."""
+        return max((rss for done, rss in self.rss_by_pages if first <= done <= last), default=None)
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -91,13 +95,16 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _rss_mb(pid: int) -> float | None:
-    """Resident memory of a process and its descendants (the extraction workers), in MB."""
+def _memory_mb(pid: int, field: str = "VmRSS") -> float | None:
+    """A /proc memory figure of a process and its descendants (the extraction workers), in MB.
+
+    ``VmRSS`` is the resident memory now; ``VmHWM`` the highest it has been, as the kernel kept it.
+    """
     total = 0
     for proc in _descendants(pid):
         try:
             for line in Path(f"/proc/{proc}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     total += int(line.split()[1])
         except OSError:
             continue
@@ -112,17 +119,19 @@ def run_ingest(mode: str, site: BenchSite, env: dict[str, str], *, progress: boo
         served_before = site.served
         child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         samples: list[tuple[int, float]] = []
+        high_water = [0.0]
         stop = threading.Event()
 
         def sample() -> None:
             while not stop.is_set():
-                rss = _rss_mb(child.pid)
+                rss = _memory_mb(child.pid)
+                high_water[0] = max(high_water[0], _memory_mb(child.pid, "VmHWM") or 0.0)
                 if rss is not None:
                     samples.append((site.served - served_before, rss))
                     if progress:
                         print(f"\r  {mode}: {samples[-1][0]:,}/{site.pages:,} pages, RSS {rss:.0f} MB",
                               end="", file=sys.stderr, flush=True)  # fmt: skip
-                stop.wait(0.5)
+                stop.wait(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -134,7 +143,8 @@ def run_ingest(mode: str, site: BenchSite, env: dict[str, str], *, progress: boo
         if child.returncode != 0:
             raise RuntimeError(f"{mode} run failed:\n{err[-3000:]}")
         result = json.loads(out.strip().splitlines()[-1])
-    peak = max((rss for _, rss in samples), default=0.0)
+    # The kernel's high-water mark catches the spikes that fall between samples.
+    peak = max(high_water[0], max((rss for _, rss in samples), default=0.0))
     final = samples[-1][1] if samples else 0.0
     return RunFigures(mode, result["pages"], result["seconds"], result["articles"], peak, final, samples)
 
