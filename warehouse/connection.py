@@ -59,6 +59,7 @@ _RETRY_SLEEP_S = 0.05
 _locks: dict[str, threading.RLock] = {}
 _last_publish: dict[str, float] = {}
 _guard = threading.Lock()
+_open_writers = threading.local()  # per thread: the writer connection open on each file
 
 
 def work_path(db_path: str) -> str:
@@ -138,13 +139,20 @@ def _seed_work_file(db_path: str) -> None:
 @contextmanager
 def writer(db_path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-write connection to the working file, migrated; closed on exit."""
+    key = _key(db_path)
     with _lock(db_path):
+        nested = _open_writers.__dict__.setdefault("by_key", {})
+        if key in nested:  # this thread already writes the file: a second attach would be refused
+            yield nested[key]
+            return
         _seed_work_file(db_path)
         con = open_connection(work_path(db_path), lock_wait_s=lock_wait_s)
         try:
             apply_migrations(con, PageArchive.beside(db_path))
+            nested[key] = con
             yield con
         finally:
+            nested.pop(key, None)
             con.close()
 
 

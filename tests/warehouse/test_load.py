@@ -183,3 +183,14 @@ def test_the_writer_stores_small_row_groups(tmp_path: Path, monkeypatch: pytest.
     assert con.execute("SELECT count(*) FROM articles").fetchone() == (5000,)
     con.close()
     assert groups is not None and groups[0] >= 3 and groups[1] <= 2048
+
+
+def test_a_writer_opened_inside_another_reuses_its_connection(tmp_path: Path) -> None:
+    db = str(tmp_path / "news.duckdb")
+    with writer(db) as outer:
+        outer.execute("CREATE TABLE notes (n INTEGER)")
+        with writer(db) as inner:  # one thread, one file: the same connection, not a second attach
+            inner.execute("INSERT INTO notes VALUES (1)")
+        assert outer.execute("SELECT count(*) FROM notes").fetchone() == (1,)
+    with writer(db) as again:  # the outer exit closed it; a new writer opens cleanly
+        assert again.execute("SELECT count(*) FROM notes").fetchone() == (1,)
