@@ -16,14 +16,14 @@ The working file is the source of truth between runs; if it is missing (a
 fresh clone, a copied database) it is seeded from the published file. New
 files are created in the v1.5.0 storage format, so the ``duckdb`` CLI from the
 package registry (1.5.x) can open them; later connections keep the format.
+``:memory:`` is supported for tests (nothing is published).
 
 The writer attaches the file with row groups of ``ROW_GROUP_SIZE`` rows, not
 DuckDB's 122,880. Closing a connection checkpoints, and a checkpoint rewrites
 every changed column of a row group in full: with big row groups each 100-page
 load re-compressed all article text stored so far, so the checkpoint's memory
 and time grew with the warehouse (+125 MB and 2.7 s per close at 40,000
-articles). With small ones it rewrites at most one small group.
-``:memory:`` is supported for tests (nothing is published).
+article-sized rows). With small groups it rewrites at most one small group.
 """
 
 from __future__ import annotations
