@@ -5,7 +5,7 @@
    same task functions without Prefect (fastest of two runs each, alternated);
 3. end to end: N pages (default 10,000) from a loopback site into DuckDB,
    with pages/s and peak/final memory; with ``--pages 100000`` also the
-   memory after 10k and after 100k pages.
+   memory after every 10k pages and the highest reading over the first and last 10k.
 
 Ends with one JSON line of the key figures. Other benchmarks:
 ``python -m bench.article_quality``, ``python -m bench.evaluate_facts``,
@@ -65,7 +65,11 @@ def main(argv: list[str] | None = None) -> None:
         early, late = run.peak_between(0, 10_000), run.peak_between(run.pages - 10_000, run.pages)
         rows.append(("highest reading, first / last 10k", f"{early or 0:.0f} MB / {late or 0:.0f} MB",
                      f"{(late / early - 1) if early and late else 0:+.0%}"))  # fmt: skip
-        figures |= {"rss_mb_at_10k": round(at_10k or 0, 1), "rss_mb_at_100k": round(at_100k, 1)}
+        by_10k = [run.rss_at(n) or run.rss_mb_final for n in range(10_000, run.pages + 1, 10_000)]
+        rows.append(("memory after each 10k pages", f"{min(by_10k):.0f}-{max(by_10k):.0f} MB",
+                     ", ".join(f"{rss:.0f}" for rss in by_10k)))  # fmt: skip
+        figures |= {"rss_mb_at_10k": round(at_10k or 0, 1), "rss_mb_at_100k": round(at_100k, 1),
+                    "rss_mb_by_10k": [round(rss, 1) for rss in by_10k]}  # fmt: skip
     width = max(len(r[0]) for r in rows)
     print()
     for name, figure, detail in rows:
