@@ -59,7 +59,16 @@ _RETRY_SLEEP_S = 0.05
 _locks: dict[str, threading.RLock] = {}
 _last_publish: dict[str, float] = {}
 _guard = threading.Lock()
-_open_writers = threading.local()  # per thread: the writer connection open on each file
+
+
+class _ThreadWriters(threading.local):
+    """Per thread: the writer connection open on each file (key: absolute path)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+_open_writers = _ThreadWriters()
 
 
 def work_path(db_path: str) -> str:
@@ -85,22 +94,10 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _create_file(path: str) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH {_sql_literal(path)} AS fresh (STORAGE_VERSION '{STORAGE_VERSION}')")
-        con.execute("DETACH fresh")
-    finally:
-        con.close()
-
-
 def open_connection(
     path: str, *, read_only: bool = False, lock_wait_s: float = DEFAULT_LOCK_WAIT_S
 ) -> duckdb.DuckDBPyConnection:
     """Open one DuckDB file (``:memory:`` allowed), waiting up to ``lock_wait_s`` for its lock."""
-    if path != ":memory:" and not read_only and not os.path.exists(path):
-        _create_file(path)
     deadline = time.monotonic() + lock_wait_s
     while True:
         try:
@@ -119,9 +116,13 @@ def _connect(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": MEMORY_LIMIT}
     if read_only or path == ":memory:":
         return duckdb.connect(path, read_only=read_only, config=config)
+    options = f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"
+    if not os.path.exists(path):  # created in the format the CLI reads (an existing file keeps its own)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        options += f", STORAGE_VERSION '{STORAGE_VERSION}'"
     con = duckdb.connect(config=config)
     try:
-        con.execute(f"ATTACH {_sql_literal(path)} AS {WRITER_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        con.execute(f"ATTACH {_sql_literal(path)} AS {WRITER_ALIAS} ({options})")
         con.execute(f"USE {WRITER_ALIAS}")
     except BaseException:
         con.close()
@@ -141,7 +142,7 @@ def writer(db_path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterato
     """A short-lived read-write connection to the working file, migrated; closed on exit."""
     key = _key(db_path)
     with _lock(db_path):
-        nested = _open_writers.__dict__.setdefault("by_key", {})
+        nested = _open_writers.by_key
         if key in nested:  # this thread already writes the file: a second attach would be refused
             yield nested[key]
             return
