@@ -57,18 +57,18 @@ def main(argv: list[str] | None = None) -> None:
         "rss_mb_peak": round(run.rss_mb_peak, 1),
     }
     if args.pages >= 100_000:
-        at_10k, at_100k = run.rss_at(10_000), run.rss_at(100_000) or run.rss_mb_final
-        rows.append(("memory after 10k / 100k pages", f"{at_10k or 0:.0f} MB / {at_100k:.0f} MB",
-                     f"{(at_100k / at_10k - 1) if at_10k else 0:+.0%}"))  # fmt: skip
+        by_10k = [run.rss_at(n) or run.rss_mb_final for n in range(10_000, run.pages + 1, 10_000)]
+        at_10k, at_100k = by_10k[0], by_10k[9]
+        rows.append(("memory after 10k / 100k pages", f"{at_10k:.0f} MB / {at_100k:.0f} MB",
+                     f"{at_100k / at_10k - 1:+.0%}"))  # fmt: skip
         # A sample is one moment; the highest reading over the first and the last 10k pages shows
         # whether the swings between samples grow with the run.
         early, late = run.peak_between(0, 10_000), run.peak_between(run.pages - 10_000, run.pages)
         rows.append(("highest reading, first / last 10k", f"{early or 0:.0f} MB / {late or 0:.0f} MB",
                      f"{(late / early - 1) if early and late else 0:+.0%}"))  # fmt: skip
-        by_10k = [run.rss_at(n) or run.rss_mb_final for n in range(10_000, run.pages + 1, 10_000)]
         rows.append(("memory after each 10k pages", f"{min(by_10k):.0f}-{max(by_10k):.0f} MB",
                      ", ".join(f"{rss:.0f}" for rss in by_10k)))  # fmt: skip
-        figures |= {"rss_mb_at_10k": round(at_10k or 0, 1), "rss_mb_at_100k": round(at_100k, 1),
+        figures |= {"rss_mb_at_10k": round(at_10k, 1), "rss_mb_at_100k": round(at_100k, 1),
                     "rss_mb_by_10k": [round(rss, 1) for rss in by_10k]}  # fmt: skip
     width = max(len(r[0]) for r in rows)
     print()

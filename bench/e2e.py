@@ -95,20 +95,20 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _memory_mb(pid: int, field: str = "VmRSS") -> float | None:
-    """A /proc memory figure of a process and its descendants (the extraction workers), in MB.
-
-    ``VmRSS`` is the resident memory now; ``VmHWM`` the highest it has been, as the kernel kept it.
-    """
-    total = 0
+def _memory_mb(pid: int) -> tuple[float, float] | None:
+    """Resident memory now and at its highest (``VmRSS``, ``VmHWM``, as the kernel keeps them), in MB,
+    of a process and its descendants (the extraction workers)."""
+    rss = high = 0
     for proc in _descendants(pid):
         try:
             for line in Path(f"/proc/{proc}/status").read_text().splitlines():
-                if line.startswith(field + ":"):
-                    total += int(line.split()[1])
+                if line.startswith("VmRSS:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    high += int(line.split()[1])
         except OSError:
             continue
-    return total / 1024 if total else None
+    return (rss / 1024, high / 1024) if rss else None
 
 
 def run_ingest(mode: str, site: BenchSite, env: dict[str, str], *, progress: bool = True) -> RunFigures:
@@ -124,9 +124,9 @@ def run_ingest(mode: str, site: BenchSite, env: dict[str, str], *, progress: boo
 
         def sample() -> None:
             while not stop.is_set():
-                rss = _memory_mb(child.pid)
-                high_water[0] = max(high_water[0], _memory_mb(child.pid, "VmHWM") or 0.0)
-                if rss is not None:
+                memory = _memory_mb(child.pid)
+                if memory is not None:
+                    rss, high_water[0] = memory[0], max(high_water[0], memory[1])
                     samples.append((site.served - served_before, rss))
                     if progress:
                         print(f"\r  {mode}: {samples[-1][0]:,}/{site.pages:,} pages, RSS {rss:.0f} MB",
@@ -143,8 +143,8 @@ def run_ingest(mode: str, site: BenchSite, env: dict[str, str], *, progress: boo
         if child.returncode != 0:
             raise RuntimeError(f"{mode} run failed:\n{err[-3000:]}")
         result = json.loads(out.strip().splitlines()[-1])
-    # The kernel's high-water mark catches the spikes that fall between samples.
-    peak = max(high_water[0], max((rss for _, rss in samples), default=0.0))
+    # The kernel's high-water mark (never below a sample) catches the spikes that fall between samples.
+    peak = high_water[0]
     final = samples[-1][1] if samples else 0.0
     return RunFigures(mode, result["pages"], result["seconds"], result["articles"], peak, final, samples)
 
