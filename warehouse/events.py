@@ -14,6 +14,14 @@ killed half-way all end in the same events):
   they follow each other within ``WINDOW_DAYS``; a background mention joins
   the latest such event that started on or before its date (an "as of" join),
   or the key's earliest one;
+* a mention with an amount but no target country takes the country of the
+  mentions it agrees with (same type, actor, jurisdiction, amount within
+  tolerance), so "2兆2600億円" without "日本" joins AWS's Japan event instead
+  of starting a second one; a main mention without an amount joins the
+  amount event of its key that the same article reports, if there is one;
+* parts: in one article, the smaller figures of one key whose sum does not
+  exceed its largest figure are that total's named parts; their events get
+  ``part_of`` (the total's event), and trend sums skip them;
 * versions: an event whose mentions revise a figure (``revises``), or that
   reports a later stage of the same kind of act (proposed → passed → in
   force), supersedes the latest earlier event of its key: the older one gets
@@ -37,6 +45,25 @@ STAGE_RANK = {"proposed": 1, "draft": 1, "passed": 2, "adopted": 2, "signed": 2,
 
 _MENTIONS = """
 CREATE OR REPLACE TEMP TABLE ev_mentions AS
+WITH adopted AS (
+    -- the country of the mentions that agree with a country-less one on everything else
+    SELECT n.fact_id, mode(c.target_country) AS target_country
+    FROM facts n JOIN facts c
+      ON c.fact_type = n.fact_type AND c.actor = n.actor
+     AND c.jurisdiction IS NOT DISTINCT FROM n.jurisdiction
+     AND c.target_country IS NOT NULL
+     AND CASE WHEN c.amount_usd IS NOT NULL AND n.amount_usd IS NOT NULL
+              THEN c.amount_usd BETWEEN n.amount_usd / (1 + $tol) AND n.amount_usd * (1 + $tol)
+              ELSE c.currency = n.currency
+                   AND c.amount BETWEEN n.amount / (1 + $tol) AND n.amount * (1 + $tol)
+         END
+    WHERE n.target_country IS NULL AND n.amount > 0
+      AND n.fact_type IN ('investment', 'facility', 'gov_program')
+    GROUP BY n.fact_id
+), f AS (
+    SELECT facts.* REPLACE (COALESCE(facts.target_country, adopted.target_country) AS target_country)
+    FROM facts LEFT JOIN adopted USING (fact_id)
+)
 SELECT f.fact_id, f.article_id, f.fact_type, f.actor, f.target_country, f.jurisdiction,
        f.amount, f.currency, f.amount_usd, f.fx_rate_date, f.horizon, f.period_end, f.stage,
        f.revises, f.background, COALESCE(f.confidence, 0) AS confidence, f.evidence, f.run_id,
@@ -48,7 +75,7 @@ SELECT f.fact_id, f.article_id, f.fact_type, f.actor, f.target_country, f.jurisd
        COALESCE(f.amount_usd, f.amount) AS value,
        CASE WHEN f.amount_usd IS NULL AND f.amount IS NOT NULL THEN COALESCE(f.currency, '?') ELSE '' END
            AS value_unit
-FROM facts f JOIN articles a USING (article_id)
+FROM f JOIN articles a USING (article_id)
 """
 
 _GROUPS = """
@@ -61,10 +88,19 @@ WITH by_amount AS (
     SELECT fact_id, gk || '|a' || sum(CASE WHEN ratio IS NULL OR ratio > 1 + $tol THEN 1 ELSE 0 END)
            OVER (PARTITION BY gk ORDER BY value, fact_id ROWS UNBOUNDED PRECEDING) AS grp
     FROM by_amount
+), same_article AS (
+    -- a figure-less main mention of what its own article states with a figure is that event
+    SELECT n.fact_id, min(ag.grp) AS grp
+    FROM ev_mentions n
+    JOIN ev_mentions w ON w.article_id = n.article_id AND w.k = n.k AND w.value > 0 AND NOT w.background
+    JOIN amount_groups ag ON ag.fact_id = w.fact_id
+    WHERE (n.value IS NULL OR n.value <= 0) AND NOT n.background
+    GROUP BY n.fact_id
 ), main_dated AS (
     SELECT fact_id, k, event_date,
            event_date - lag(event_date) OVER (PARTITION BY k ORDER BY event_date, fact_id) AS gap
     FROM ev_mentions WHERE (value IS NULL OR value <= 0) AND NOT background
+      AND fact_id NOT IN (SELECT fact_id FROM same_article)
 ), date_groups AS (
     SELECT fact_id, k, event_date,
            k || '|d' || sum(CASE WHEN gap IS NULL OR gap > $window THEN 1 ELSE 0 END)
@@ -90,6 +126,7 @@ WITH by_amount AS (
           FROM background_joined WHERE grp IS NULL)
 )
 SELECT fact_id, grp FROM amount_groups
+UNION ALL SELECT fact_id, grp FROM same_article
 UNION ALL SELECT fact_id, grp FROM date_groups
 UNION ALL SELECT fact_id, grp FROM background_joined WHERE grp IS NOT NULL
 UNION ALL SELECT fact_id, grp FROM background_alone
@@ -131,6 +168,29 @@ SELECT g.event_id, r.fact_type, r.actor, r.target_country, r.jurisdiction, r.amo
 FROM grouped g JOIN ranked r ON r.grp = g.grp AND r.rank_in_event = 1
 """
 
+# In one article, the smaller figures of one key that add up to no more than
+# its largest are that total's parts ("up to 72.5 billion yen in all: 50.1
+# billion for Sakura Internet, 10.2 billion for KDDI").
+_PARTS = """
+CREATE OR REPLACE TEMP TABLE ev_parts AS
+WITH figures AS (
+    SELECT m.article_id, m.k, m.value, b.event_id
+    FROM ev_mentions m JOIN ev_groups g USING (fact_id) JOIN ev_built b USING (grp)
+    WHERE m.value > 0 AND NOT m.background
+), largest AS (
+    SELECT article_id, k, arg_max(event_id, value) AS total_id, max(value) AS total FROM figures GROUP BY ALL
+), smaller AS (
+    SELECT f.article_id, f.k, f.event_id, f.value, l.total_id, l.total
+    FROM figures f JOIN largest l USING (article_id, k)
+    WHERE f.event_id <> l.total_id AND f.value < l.total / (1 + $tol)
+), summed AS (
+    SELECT article_id, k FROM smaller GROUP BY ALL HAVING sum(value) <= any_value(total) * (1 + $tol)
+)
+SELECT s.event_id, min(s.total_id) AS part_of
+FROM smaller s JOIN summed USING (article_id, k)
+GROUP BY s.event_id
+"""
+
 # An event that revises (a figure, or a later stage) supersedes the latest
 # earlier event of the same key; the earliest such reviser wins.
 _SUPERSEDE = """
@@ -154,8 +214,9 @@ SELECT b.event_id, b.fact_type, b.actor, b.target_country, b.jurisdiction, b.amo
        b.amount_usd, b.fx_rate_date, b.horizon, b.period_end, b.stage, b.event_date, b.first_seen_at,
        b.last_seen_at, b.mention_count, b.article_count, b.sources, b.representative_fact_id,
        b.evidence, b.evidence_url, b.valid_from, s.valid_to, s.new_id, s.old_id IS NULL,
-       b.first_run_id, $run_id
-FROM ev_built b LEFT JOIN ev_superseded s ON s.old_id = b.event_id;
+       b.first_run_id, $run_id, p.part_of
+FROM ev_built b LEFT JOIN ev_superseded s ON s.old_id = b.event_id
+LEFT JOIN ev_parts p ON p.event_id = b.event_id;
 INSERT INTO fact_mentions
 SELECT g.fact_id, b.event_id, $run_id FROM ev_groups g JOIN ev_built b USING (grp);
 """
@@ -166,14 +227,15 @@ def rebuild_events(con: duckdb.DuckDBPyConnection, *, run_id: str) -> int:
     params = {"tol": AMOUNT_TOLERANCE, "window": WINDOW_DAYS}
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(_MENTIONS)
+        con.execute(_MENTIONS, {"tol": AMOUNT_TOLERANCE})
         con.execute(_GROUPS, params)
         con.execute(_EVENTS, {"stage_names": list(STAGE_RANK), "stage_ranks": list(STAGE_RANK.values())})
         con.execute(_SUPERSEDE)
+        con.execute(_PARTS, {"tol": AMOUNT_TOLERANCE})
         for statement in _REPLACE.strip().split(";"):
             if statement.strip():
                 con.execute(statement, {"run_id": run_id} if "$run_id" in statement else None)
-        for table in ("ev_mentions", "ev_groups", "ev_built", "ev_superseded"):
+        for table in ("ev_mentions", "ev_groups", "ev_built", "ev_superseded", "ev_parts"):
             con.execute(f"DROP TABLE {table}")
         con.execute("COMMIT")
     except BaseException:

@@ -131,3 +131,58 @@ def test_trend_views_count_each_event_once(con: duckdb.DuckDBPyConnection) -> No
         ("DPC",),
         ("Microsoft",),
     ]
+
+
+def test_mention_without_country_joins_the_event_it_agrees_with(con: duckdb.DuckDBPyConnection) -> None:
+    """AWS's 2.26 trillion yen told without "Japan" is the Japan commitment, not a second event."""
+    aws = {"actor": "Amazon Web Services"}
+    load_records(con, [
+        page(1, date(2024, 1, 19), "wire", fact(**aws, **usd(1.53e10, "JPY", 2.26e12))),
+        page(2, date(2024, 1, 19), "nikkei", fact(country=None, **aws, **usd(1.53e10, "JPY", 2.26e12))),
+        page(3, date(2024, 1, 20), "other", fact(country=None, **aws, **usd(4e9))),  # another figure: apart
+    ], run_id="r1")  # fmt: skip
+    rebuild_events(con, run_id="r1")
+    assert [(e[2], e[3], e[5]) for e in events(con)] == [("JP", 2.26e12, 2), (None, 4e9, 1)]
+
+
+def test_figure_less_mention_joins_its_articles_figure(con: duckdb.DuckDBPyConnection) -> None:
+    """A fine and the order that comes with it, in one article, are one enforcement event."""
+    dpc = {"kind": "enforcement", "actor": "Data Protection Commission (Ireland)", "country": None,
+           "jurisdiction": "EU"}  # fmt: skip
+    load_records(con, [
+        page(1, date(2023, 5, 22), "a", fact(**dpc, **usd(1.3e9, "EUR", 1.2e9)), fact(**dpc)),
+        page(2, date(2023, 5, 23), "b", fact(**dpc)),  # no figure in its own article: stays apart
+    ], run_id="r1")  # fmt: skip
+    rebuild_events(con, run_id="r1")
+    assert sorted((e[3] or 0, e[5]) for e in events(con)) == [(0, 1), (1.2e9, 2)]
+
+
+def test_parts_of_a_total_are_linked_and_not_summed(con: duckdb.DuckDBPyConnection) -> None:
+    meti = {"kind": "gov_program", "actor": "Ministry of Economy, Trade and Industry (Japan)"}
+    load_records(con, [
+        page(1, date(2024, 4, 19), "a",
+             fact(**meti, **usd(4.8e8, "JPY", 7.25e10)), fact(**meti, **usd(3.3e8, "JPY", 5.01e10)),
+             fact(**meti, **usd(6.7e7, "JPY", 1.02e10)),
+             fact(background=True, **meti, **usd(3.5e7, "JPY", 5.3e9))),  # last year's: no part
+        page(2, date(2024, 4, 19), "b", fact(**meti, **usd(3.3e8, "JPY", 5.01e10))),
+    ], run_id="r1")  # fmt: skip
+    rebuild_events(con, run_id="r1")
+    rows = con.execute(
+        "SELECT e.amount, t.amount FROM events e LEFT JOIN events t ON t.event_id = e.part_of"
+        " ORDER BY e.amount"
+    ).fetchall()
+    assert rows == [(5.3e9, None), (1.02e10, 7.25e10), (5.01e10, 7.25e10), (7.25e10, None)]
+    top = con.execute("SELECT events, usd_billions FROM trend_top_actors").fetchone()
+    by_hand = con.execute(
+        "SELECT count(*), round(sum(amount_usd) FILTER (WHERE part_of IS NULL) / 1e9, 2) FROM events"
+    ).fetchone()
+    assert top == by_hand == (4, 0.52)
+
+
+def test_two_separate_figures_are_not_parts(con: duckdb.DuckDBPyConnection) -> None:
+    """Figures of one key that add up to more than the largest are separate commitments."""
+    load_records(con, [
+        page(1, date(2024, 4, 9), "a", fact(**usd(2.9e9)), fact(**usd(2.0e9)), fact(**usd(1.5e9))),
+    ], run_id="r1")  # fmt: skip
+    rebuild_events(con, run_id="r1")
+    assert con.execute("SELECT count(*) FROM events WHERE part_of IS NOT NULL").fetchone() == (0,)
