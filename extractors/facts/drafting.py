@@ -26,12 +26,13 @@ from extractors.models import Amount, Fact
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """A fact and the background flag used to tell repeated mentions apart."""
+    """A fact, with what tells repeated mentions apart: the background flag and the other parties named."""
 
     fact: Fact
     cue_background: bool
     keep_apart: bool
     sentence: int
+    parties: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +175,9 @@ def facts_for(
         article, rule, sentence, clause, horizon, stage, cue_background, choice.from_context, revises
     )
     found = []
+    named = {
+        m.actor.name for m in mentions if m.actor is not None and m.kind == "company" and not m.coreference
+    }
     for actor in choice.actors:
         for amount, seg_start, seg_end in _amounts_for(rule, clause, folded, rules):
             if rule.not_into_company and _into_company(folded, clause.mentions, seg_start, seg_end, rules):
@@ -190,6 +194,7 @@ def facts_for(
                         cue_background,
                         not rule.merge_into_amount or rule.distinct,
                         sentence.index,
+                        frozenset(named - {actor.name}),
                     )
                 )
     return found

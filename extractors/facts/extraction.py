@@ -140,8 +140,11 @@ def _merge(found: list[Found]) -> list[Fact]:
     """One fact per commitment: equal type, actor, country and amount are one mention.
 
     A figure-less mention of something already stated with a figure adds
-    nothing and is dropped; figure-less mentions are told apart by whether they
-    read as background, since "fined again, as it did last year" is two events.
+    nothing and is dropped ("fined Meta 1.2 billion euros" and "also ordered
+    Meta to suspend transfers" are one decision), unless it names other
+    parties than every figured mention ("... and will look into Temu again" is
+    another act); figure-less mentions are told apart by whether they read as
+    background, since "fined again, as it did last year" is two events.
     """
     kept: dict[tuple[object, ...], Found] = {}
     for item in found:
@@ -151,11 +154,12 @@ def _merge(found: list[Found]) -> list[Fact]:
         else:
             key = (fact.type, fact.actor, fact.target_country, None, item.cue_background)
         kept.setdefault(key, item)
-    with_amount = {
-        (i.fact.type, i.fact.actor, i.fact.target_country, i.cue_background)
-        for i in kept.values()
-        if i.fact.amount is not None
-    }
+    parties_with_amount: dict[tuple[object, ...], set[str]] = {}
+    for i in kept.values():
+        if i.fact.amount is not None:
+            key = (i.fact.type, i.fact.actor, i.fact.target_country, i.cue_background)
+            parties_with_amount.setdefault(key, set()).update(i.parties)
+    with_amount = set(parties_with_amount)
     same_sentence = {
         (i.fact.type, i.fact.actor, i.sentence) for i in kept.values() if i.fact.amount is not None
     }
@@ -168,6 +172,16 @@ def _merge(found: list[Found]) -> list[Fact]:
             and (
                 i.keep_apart
                 or (i.fact.type, i.fact.actor, i.fact.target_country, i.cue_background) not in with_amount
+                or _other_parties(i, parties_with_amount)
             )
         )
     ]
+
+
+def _other_parties(item: Found, parties_with_amount: dict[tuple[object, ...], set[str]]) -> bool:
+    """Whether a figure-less mention names parties that none of its figured mentions name."""
+    fact = item.fact
+    figured = parties_with_amount.get(
+        (fact.type, fact.actor, fact.target_country, item.cue_background), set()
+    )
+    return bool(item.parties) and not item.parties & figured

@@ -7,7 +7,10 @@ words occur: see ``prefilter.py``), so the sentence loop only slices
 precomputed lists and skips sentences where no rule fires; this is what keeps
 fact extraction at a few milliseconds for a long article.
 An article whose headline reads like a negative (earnings, a funding round, a
-model launch) gets no view at all: FACTS.md wants no facts from it.
+model launch) gets no view at all: FACTS.md wants no facts from it, unless
+the headline itself states a fact ("Reddit signs AI licensing deal with
+Google as it heads for IPO": a fact rule's trigger, and an actor that rule
+accepts, both in the headline).
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def build_view(
     folded_title = fold_width(title or "")
     sentences = split_sentences(folded, rules.split)
     headline = folded_title or (folded[sentences[0].start : sentences[0].end] if sentences else "")
-    if is_negative(headline, rules):
+    if is_negative(headline, rules) and not states_fact(headline, rules):
         log.debug("negative article: %s", headline[:80])
         return None
     entities = find_mentions(folded)
@@ -123,6 +126,15 @@ def is_negative(headline: str, rules: LanguageRules) -> bool:
     if rules.hard_negative_title.search(headline):
         return True
     return bool(rules.negative_title.search(headline)) and not rules.negative_title_unless.search(headline)
+
+
+def states_fact(headline: str, rules: LanguageRules) -> bool:
+    """Whether a fact rule fires in the headline with an actor of a kind it accepts named there."""
+    kinds = {mention.entity.kind for mention in find_mentions(headline)}
+    return any(
+        rule.actor_kinds & kinds and rule.trigger.search(headline) and not rule.blocker.search(headline)
+        for rule in rules.facts
+    )
 
 
 def within(items: list[Mention], starts: list[int], sentence: Sentence) -> list[Mention]:

@@ -1,13 +1,17 @@
-"""Evaluation gate: the labelled dev set must stay above pinned floors.
+"""Evaluation gates: the labelled dev set and the demo corpus must stay above pinned floors.
 
-The floors sit just under the scores the rules reached when they were last
-tuned (``python -m bench.evaluate_facts`` prints them: overall F1 0.968 and
-precision 0.990; F1 en 0.957, ja 1.000, ko 0.974 on 92 articles with
-facts-2026.11.2). A rule or data change that drops below a floor fails CI;
-raise a floor when the scores rise so the gain is kept. Speed is a bench
-figure (``python -m bench.evaluate_facts --speed``), not a timed test. The dev set is what
-the rules were tuned on, so these floors guard against regressions, not
-against overfitting: a hidden set of other real articles is scored the same way.
+The dev-set floors sit just under the scores the rules reached when they were
+last tuned (``python -m bench.evaluate_facts`` prints them: overall F1 0.965
+and precision 0.990; F1 en 0.952, ja 1.000, ko 0.974 on 92 articles with
+facts-2026.12.1). The demo floors are the issue's bar on the demo corpus's own
+labels, read through ``extract_article`` as the pipeline reads them
+(``python -m bench.evaluate_facts --demo``: precision 0.965, recall 0.917).
+A rule or data change that drops below a floor fails CI; raise a floor when
+the scores rise so the gain is kept. Speed is a bench figure, not a timed
+test. Both sets are what the rules were tuned on, so these floors guard
+against regressions, not against overfitting: the real-news set
+(``python -m bench.realnews``) and a hidden set of other real articles are
+scored the same way.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ FLOORS = {
     "ja_f1": 0.97,
     "ko_f1": 0.95,
 }
+DEMO_FLOORS = {"precision": 0.95, "recall": 0.90}
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +58,10 @@ def test_evidence_spans_are_real(devset: list[LabelledArticle]) -> None:
     for article in devset:
         for fact in evaluate.predict(article):
             assert article.text[fact.evidence_start : fact.evidence_end] == fact.evidence, article.id
+
+
+def test_demo_corpus_floor() -> None:
+    report = evaluate.score(evaluate.load_demo())
+    assert report.overall.precision >= DEMO_FLOORS["precision"], report.overall
+    assert report.overall.recall >= DEMO_FLOORS["recall"], report.overall
+    assert report.negatives_with_facts == []

@@ -1,4 +1,5 @@
-"""The seed article (shared samples): three Japan investment pledges with the right figures."""
+"""The seed article (shared samples): three Japan investment pledges with the right figures, and Japan's
+demand on Naver's stake in LY Corp."""
 
 from __future__ import annotations
 
@@ -46,6 +47,13 @@ def test_oracle(seed_facts: tuple[str, list[Fact]]) -> None:
     fact = _investment(seed_facts[1], "Oracle")
     assert (fact.target_country, fact.amount, fact.currency) == ("JP", 8e9, "USD")
     assert fact.horizon is not None and "ten years" in fact.horizon
+
+
+def test_japan_demand_on_navers_stake(seed_facts: tuple[str, list[Fact]]) -> None:
+    """The "Line incident": Japan's demand that Naver adjust its LY Corp stake (owner's home: KR)."""
+    actions = [f for f in seed_facts[1] if f.type == "ownership_action"]
+    assert [(f.actor, f.target_country) for f in actions] == [("Government of Japan", "KR")]
+    assert "Naver" in actions[0].evidence
 
 
 def test_evidence_is_a_real_span(seed_facts: tuple[str, list[Fact]]) -> None:

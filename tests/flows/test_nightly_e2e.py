@@ -86,3 +86,35 @@ def test_second_run_is_304s_and_adds_nothing(demo_db: Path, demo_site: Any) -> N
     assert stats["unchanged"] == before["articles"] and stats["fetched"] == 0
     assert table_counts(demo_db) == before
     assert sum(demo_site.hits.values()) - hits_before == before["pages"] + 2  # pages (304s), feed, robots.txt
+
+
+def test_demo_events_count_each_commitment_once(demo_db: Path, demo_manifest: list[dict[str, Any]]) -> None:
+    """AWS's 2.26 trillion yen for Japan is one event however its articles word it (with or without
+    "Japan"); the METI programme's parts are linked to its total, not summed; and trend_top_actors
+    agrees with the commitments counted by hand from the demo labels."""
+    from datetime import date
+
+    from extractors.facts.fx import to_usd
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        parts = con.execute(
+            "SELECT p.amount, t.amount FROM events p JOIN events t ON t.event_id = p.part_of"
+            " ORDER BY p.amount"
+        ).fetchall()
+        rows = con.execute("SELECT actor, events, usd_billions FROM trend_top_actors").fetchall()
+        top = {row[0]: row[1:] for row in rows}
+    finally:
+        con.close()
+    assert parts == [(1.02e10, 7.25e10), (5.01e10, 7.25e10)]
+    for actor in ("Amazon Web Services", "Oracle"):
+        commitments: dict[tuple[Any, ...], float] = {}
+        for entry in demo_manifest:
+            for fact in entry["facts"]:
+                key = (fact["type"], fact["target_country"], fact["amount"], fact["currency"])
+                if fact["actor"] == actor and key not in commitments:
+                    usd = to_usd(fact["amount"], fact["currency"], date.fromisoformat(entry["published"]))
+                    commitments[key] = usd[0] if usd else 0.0
+        events, usd_billions = top[actor]
+        assert events == len(commitments), (actor, commitments)
+        assert usd_billions == pytest.approx(sum(commitments.values()) / 1e9, rel=0.02), actor
