@@ -3,6 +3,7 @@
   stats                      what the set holds: languages, types, negatives, outlets, checked
   missing                    articles whose text is not in the cache, with query, rank and URL
   check                      fail unless every article's text is cached
+  blank BATCH                the batch's articles without labels: the start of a second reading
   compare BATCH              where the first and second readings of a batch disagree
   split                      the tuning and frozen validation parts, by event group
   score --part PART          FACTS.md scores on the tuning part, the validation part or all
@@ -13,6 +14,7 @@ The validation part prints totals only: its errors are never listed.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("stats", help="what the set holds")
     commands.add_parser("missing", help="articles whose text is not cached")
     commands.add_parser("check", help="fail unless every text is cached")
+    blank = commands.add_parser("blank", help="a batch's articles without labels, for a second reading")
+    blank.add_argument("batch", help="batch name, e.g. en-inv")
     compare = commands.add_parser("compare", help="disagreements between the two readings of a batch")
     compare.add_argument("batch", help="batch name, e.g. en-inv")
     commands.add_parser("split", help="the two parts, by event group")
@@ -53,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         "stats": _stats,
         "missing": _missing,
         "check": _check,
+        "blank": _blank,
         "compare": _compare,
         "split": _split,
         "score": _score,
@@ -103,6 +108,26 @@ def _check(articles: list[rn.RealArticle], args: argparse.Namespace) -> int:
         )
         return 1
     print(f"all {len(articles)} articles have their text in {cache}")
+    return 0
+
+
+def _blank(articles: list[rn.RealArticle], args: argparse.Namespace) -> int:
+    chosen = [article for article in articles if article.batch == args.batch]
+    if not chosen:
+        print(f"error: no batch {args.batch!r} in {args.labels}", file=sys.stderr)
+        return 2
+    for article in chosen:
+        print("[[articles]]")
+        print(f"id = {json.dumps(article.id)}")
+        print(f"query = {json.dumps(article.query, ensure_ascii=False)}")
+        print(f"rank = {article.rank}")
+        print(f"url = {json.dumps(article.url)}")
+        print(f'language = "{article.language}"')
+        if article.published:
+            print(f"published = {article.published.isoformat()}")
+        print(f"event = {json.dumps(article.event)}")
+        print('reader = "b"')
+        print("negative = false  # set true for a negative, else add [[articles.facts]]\n")
     return 0
 
 

@@ -26,7 +26,10 @@ from extractors.facts.resources import load_table, string_list
 from extractors.models import Amount
 
 AMOUNTS_FILE = "amounts.toml"
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+# "42-point-one billion won": the decimals spelled out, as Yonhap's English service writes them.
+_SPELLED_DECIMALS = rf"-point(?:(?:-(?:{'|'.join(_DIGIT_WORDS)}))+|-\d+)"
+_NUMBER = rf"\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+|{_SPELLED_DECIMALS})?"
 _CJK_NUMBER = r"\d[\d,]*(?:\.\d+)?"
 _CJK_PART = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s?([千천百백十십])?\s?([兆조億억万만])?")
 _DIGIT = re.compile(r"\d")  # every figure pattern below needs one
@@ -167,13 +170,21 @@ def _western_amount(vocab: _Vocabulary, match: re.Match[str], *, prefixed: bool)
         return None
     scale_1 = _scale(vocab, groups.get("mW"), groups.get("mG"))
     scale_2 = _scale(vocab, groups.get("mW2"), groups.get("mG2"))
-    first = float(groups["n1"].replace(",", ""))
+    first = _number(groups["n1"])
     value = first * (scale_1 or scale_2 or 1.0)
     if groups.get("n2"):
-        value = max(value, float(groups["n2"].replace(",", "")) * (scale_2 or scale_1 or 1.0))
+        value = max(value, _number(groups["n2"]) * (scale_2 or scale_1 or 1.0))
     if not prefixed and not (scale_1 or scale_2) and ("," not in groups["n1"] or value < 10000):
         return None  # "in 2019 won" in prose, not money
     return Amount(value=value, currency=currency, start=match.start(), end=match.end())
+
+
+def _number(written: str) -> float:
+    """A western figure as a float: "1,950,000" and "42-point-one" included."""
+    whole, _, spelled = written.replace(",", "").partition("-point-")
+    if not spelled or spelled.isdigit():
+        return float(whole + "." + spelled if spelled else whole)
+    return float(whole + "." + "".join(str(_DIGIT_WORDS.index(word)) for word in spelled.split("-")))
 
 
 def _scale(vocab: _Vocabulary, word: str | None, glued: str | None) -> float | None:

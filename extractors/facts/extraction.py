@@ -62,11 +62,20 @@ def _clauses(folded: str, sentence: Sentence, rules: LanguageRules) -> list[tupl
     spans = []
     start = sentence.start
     for match in rules.grammar.clause_break.finditer(folded, sentence.start, sentence.end):
+        if _inside_brackets(folded, sentence.start, match.start()):
+            continue  # "a €290m (£246m; $324m) fine" is one clause
         if match.start() - start >= 12 and sentence.end - match.end() >= 12:
             spans.append((start, match.start()))
             start = match.end()
     spans.append((start, sentence.end))
     return spans
+
+
+def _inside_brackets(folded: str, start: int, at: int) -> bool:
+    """Whether ``at`` lies inside a bracket opened since ``start``."""
+    opened = folded.count("(", start, at) + folded.count("（", start, at)
+    closed = folded.count(")", start, at) + folded.count("）", start, at)
+    return opened > closed
 
 
 def _sentence_facts(

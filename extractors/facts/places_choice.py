@@ -98,6 +98,8 @@ def choose_country(
     named = [p for p in outside if not p.demonym]
     for group in (located, named, outside):
         codes = list(dict.fromkeys(p.code for p in group))
+        if len(codes) > 1:  # "in Germany, as part of its push in Europe": the region yields to the country
+            codes = [c for c in codes if c not in _NOT_A_TARGET] or codes
         if group is not located:
             codes = [c for c in codes if c != actor.country]
         if len(codes) == 1:
