@@ -61,6 +61,7 @@ class ActorMention:
     coreference: bool
     sentence: int = -1
     unknown: bool = False
+    by_place: bool = False  # a country's name standing for its government ("Germany will provide")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +104,21 @@ def sentence_mentions(
         role = role_of(
             text, start, mention.start, mention.end, end, rules, company=mention.entity.kind == "company"
         )
+        if mention.by_place and role == ROLE_RECIPIENT:
+            role = ROLE_OTHER  # "in German subsidies": the adjective names whose money it is
         actor = Actor.of(mention.entity)
-        found.append(ActorMention(mention.start, mention.end, actor, actor.kind, role, False, sentence))
+        found.append(
+            ActorMention(
+                mention.start,
+                mention.end,
+                actor,
+                actor.kind,
+                role,
+                False,
+                sentence,
+                by_place=mention.by_place,
+            )
+        )
     present = None if coreference_spots is None else coreference_spots.within(start, end)
     for index, (pattern, kind) in enumerate(rules.coreference):
         if present is not None and index not in present:
@@ -226,10 +240,14 @@ def choose_actors(
     ``previous_actor`` is the actor of the article's last fact of the same type.
     """
     # A name found only by its shape ("Tata Electronics") acts only as a subject or an agent.
+    # A country's name stands for its government only in acts a government can do: elsewhere
+    # ("Germany will receive Intel's plant") it is the place it always was.
     usable = [
         m
         for m in mentions
-        if m.role != ROLE_MODIFIER and (not m.unknown or m.role in (ROLE_SUBJECT, ROLE_AGENT))
+        if m.role != ROLE_MODIFIER
+        and (not m.unknown or m.role in (ROLE_SUBJECT, ROLE_AGENT))
+        and not (m.by_place and m.kind not in rule.actor_kinds)
     ]
     if rule.counterpart_role and not any(
         m.actor is not None and rule.counterpart_role in m.actor.roles for m in mentions

@@ -32,13 +32,16 @@ _SPELLED_DECIMALS = rf"-point(?:(?:-(?:{'|'.join(_DIGIT_WORDS)}))+|-\d+)"
 _NUMBER = rf"\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+|{_SPELLED_DECIMALS})?"
 _CJK_NUMBER = r"\d[\d,]*(?:\.\d+)?"
 _CJK_PART = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s?([千천百백十십])?\s?([兆조億억万만])?")
-_DIGIT = re.compile(r"\d")  # every figure pattern below needs one
+_DIGIT = re.compile(r"\d")  # every figure pattern below needs one, but the worded ones
+_BIG_WORD = re.compile(r"(?i)illion\b")  # ... which need a "million", "billion" or "trillion"
 
 
 @dataclass(frozen=True, slots=True)
 class _Vocabulary:
     western: re.Pattern[str]
     suffix_only: re.Pattern[str]
+    worded: re.Pattern[str] | None
+    number_words: dict[str, float]
     cjk: re.Pattern[str]
     prefix_currencies: dict[str, str]
     suffix_currencies: dict[str, str]
@@ -102,6 +105,16 @@ def _vocabulary() -> _Vocabulary:
         rf"(?:\s?(?:-|–|to)\s?(?P<n2>{_NUMBER})\s?-?(?P<mW2>{_alternation(list(multipliers))})(?![A-Za-z]))?"
         rf"\s{post}"
     )
+    number_words = {word: value for word, value in _number_table(table, "number_words").items()}
+    big = [word for word, scale in multipliers.items() if scale >= 1e6 and word.isalpha()]
+    worded = (
+        re.compile(
+            rf"(?<![\w-])(?P<w>{_alternation(list(number_words))})\s(?P<mW>{_alternation(big)})(?![A-Za-z])"
+            rf"\s(?:of\s)?{post}"
+        )
+        if number_words and big
+        else None
+    )
     units = "".join(cjk_units)
     small = "".join(cjk_small)
     cjk_figure = (
@@ -119,6 +132,8 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary(
         western=western,
         suffix_only=suffix_only,
+        worded=worded,
+        number_words=number_words,
         cjk=cjk,
         prefix_currencies=prefix,
         suffix_currencies=suffix,
@@ -142,9 +157,14 @@ def find_amounts(text: str, start: int = 0, end: int | None = None, *, language:
     """
     vocab = _vocabulary()
     stop = len(text) if end is None else end
-    if not _DIGIT.search(text, start, stop):
-        return []
     found: list[Amount] = []
+    if vocab.worded is not None and _BIG_WORD.search(text, start, stop):
+        for match in vocab.worded.finditer(text, start, stop):  # "ten billion euros"
+            value = vocab.number_words[match.group("w")] * vocab.multipliers[match.group("mW")]
+            currency = vocab.suffix_currencies[match.group("post")]
+            found.append(Amount(value=value, currency=currency, start=match.start(), end=match.end()))
+    if not _DIGIT.search(text, start, stop):
+        return [_with_ceiling(vocab, text, figure, start) for figure in found]
     for match in vocab.western.finditer(text, start, stop):
         if (figure := _western_amount(vocab, match, prefixed=True)) is not None:
             found.append(figure)

@@ -182,6 +182,12 @@ def facts_for(
         for amount, seg_start, seg_end in _amounts_for(rule, clause, folded, rules):
             if rule.not_into_company and _into_company(folded, clause.mentions, seg_start, seg_end, rules):
                 continue
+            if (
+                rule.not_aid
+                and amount is not None
+                and rules.grammar.aid_after.match(folded[amount.end : amount.end + 60])
+            ):
+                continue  # "€10 billion in German subsidies" is the government's money, not the company's
             countries = _per_place_codes(article, rule, clause, mentions) if amount is None else []
             if not countries:
                 countries = [

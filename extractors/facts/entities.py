@@ -8,6 +8,7 @@ surface name (see ``actors.py``); ``canonical_name`` leaves such names alone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -16,6 +17,7 @@ from extractors.facts.gazetteer import Gazetteer
 from extractors.facts.resources import load_table, string_list
 
 ENTITIES_FILE = "entities.toml"
+_PLACE = "place:"  # gazetteer key prefix of a government named by its country
 KINDS = frozenset({"company", "government", "ministry", "regulator", "legislature"})
 
 
@@ -32,11 +34,12 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """An entity named at ``start:end`` of the text."""
+    """An entity named at ``start:end`` of the text; ``by_place`` when a country's name stands for it."""
 
     start: int
     end: int
     entity: Entity
+    by_place: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,7 @@ def _table() -> _Table:
     entities: dict[str, Entity] = {}
     aliases: dict[str, str] = {}
     patterns: list[tuple[str, str]] = []
+    acting = load_table(ENTITIES_FILE).get("acting_places", {})
     for item in raw:
         name = item.get("name")
         kind = item.get("kind")
@@ -77,15 +81,29 @@ def _table() -> _Table:
                 )
             aliases[alias] = name
         patterns.extend((p, name) for p in string_list(item, "patterns", path=ENTITIES_FILE))
+        patterns.extend(_acting_patterns(item, name, acting))
     folded = {alias.casefold(): name for alias, name in aliases.items()}
     return _Table(entities, Gazetteer(aliases, patterns), folded)
+
+
+def _acting_patterns(item: dict[str, object], name: str, acting: dict[str, object]) -> list[tuple[str, str]]:
+    """A government's patterns for its country named as the actor, keyed ``_PLACE + name``."""
+    found = []
+    for field, context in (("acting_as", "subject_after"), ("acting_demonyms", "money_after")):
+        names = string_list(item, field, path=ENTITIES_FILE)
+        follow = acting.get(context)
+        if names and isinstance(follow, str):
+            alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+            found.append((rf"(?P<name>{alternatives})(?![\w.-])(?={follow})", _PLACE + name))
+    return found
 
 
 def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
     """Entity mentions in ``text[start:end]`` (width-folded text), in order."""
     table = _table()
     return [
-        Mention(hit.start, hit.end, table.entities[hit.key]) for hit in table.gazetteer.find(text, start, end)
+        Mention(hit.start, hit.end, table.entities[hit.key.removeprefix(_PLACE)], hit.key.startswith(_PLACE))
+        for hit in table.gazetteer.find(text, start, end)
     ]
 
 

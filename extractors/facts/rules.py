@@ -52,6 +52,7 @@ class FactRule:
     per_place: bool
     allow_recipient: bool
     not_into_company: bool
+    not_aid: bool
     confidence: float
 
 
@@ -85,6 +86,7 @@ class Grammar:
     clause_break: re.Pattern[str]
     totals: re.Pattern[str]
     payment: re.Pattern[str]
+    aid_after: re.Pattern[str]
     fallback_window: int
 
 
@@ -168,6 +170,7 @@ def _fact_rule(raw: dict[str, Any], *, path: str) -> FactRule:
         per_place=bool(raw.get("per_place", False)),
         allow_recipient=bool(raw.get("allow_recipient", False)),
         not_into_company=bool(raw.get("not_into_company", False)),
+        not_aid=bool(raw.get("not_aid", False)),
         confidence=float(raw.get("confidence", 0.6)),
     )
 
@@ -231,6 +234,7 @@ def language_rules(language: str) -> LanguageRules:
             clause_break=_single(grammar.get("clause_break"), path=path, what="clause_break"),
             totals=_single(grammar.get("totals"), path=path, what="totals"),
             payment=_single(grammar.get("payment"), path=path, what="payment"),
+            aid_after=_single(grammar.get("aid_after"), path=path, what="aid_after"),
             fallback_window=int(grammar.get("fallback_window", 0)),
         ),
         numbers={str(k): int(v) for k, v in table.get("numbers", {}).items()},
