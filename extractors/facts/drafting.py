@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from extractors.facts.actors import Actor, ActorMention, Choice
 from extractors.facts.amounts import find_amounts
+from extractors.facts.confidence import CandidateSituation
+from extractors.facts.entities import entity_named
 from extractors.facts.fx import to_usd
 from extractors.facts.horizons import Horizon, find_horizon
 from extractors.facts.places_choice import CountryChoice, choose_country, located_codes
@@ -33,6 +35,7 @@ class Found:
     keep_apart: bool
     sentence: int
     parties: frozenset[str] = frozenset()
+    situation: CandidateSituation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,16 +197,61 @@ def facts_for(
                     _country_for(article, rule, actor, (seg_start, seg_end), clause, sentence, mentions)
                 ]
             for country in countries:
+                fact = draft.fact(actor, amount, country)
                 found.append(
                     Found(
-                        draft.fact(actor, amount, country),
+                        fact,
                         cue_background,
                         not rule.merge_into_amount or rule.distinct,
                         sentence.index,
                         frozenset(named - {actor.name}),
+                        _situation(article, sentence, clause, rule, choice, actor, fact, amount, country),
                     )
                 )
     return found
+
+
+_QUOTES = ("“", '"', "「", "‘")
+
+
+def _situation(
+    article: ArticleView,
+    sentence: Sentence,
+    clause: Clause,
+    rule: FactRule,
+    choice: Choice,
+    actor: Actor,
+    fact: Fact,
+    amount: Amount | None,
+    country: CountryChoice,
+) -> CandidateSituation:
+    """What the confidence model reads about this candidate (see ``confidence.py``)."""
+    own = next((m for m in clause.mentions if m.actor == actor), None)
+    headline = {m.actor.name for m in article.title_mentions if m.actor is not None}
+    text = article.folded[sentence.start : sentence.end]
+    return CandidateSituation(
+        fact_type=rule.type,
+        language=article.rules.language,
+        rule_confidence=rule.confidence,
+        actor_from_context=choice.from_context,
+        actor_role="" if own is None else own.role,
+        actor_coreference=own is not None and own.coreference,
+        actor_in_table=entity_named(actor.name) is not None,
+        actor_by_place=own is not None and own.by_place,
+        actor_in_headline=actor.name in headline,
+        country_from_context=country.from_context,
+        country_known=country.code is not None,
+        has_amount=amount is not None,
+        amount_up_to=amount is not None and amount.up_to,
+        cue_background=fact.background,
+        sentence_index=sentence.index,
+        actors_in_clause=len(
+            {m.actor.name for m in clause.mentions if m.actor is not None and m.kind in rule.actor_kinds}
+        ),
+        amounts_in_clause=len(clause.amounts),
+        has_horizon=fact.horizon is not None,
+        quoted=any(mark in text for mark in _QUOTES),
+    )
 
 
 def _per_place_codes(

@@ -4,14 +4,18 @@ For each sentence and clause, every fact rule of the article's language is
 tried: a trigger must match and no blocker may; ``actors`` picks who acts,
 ``drafting`` turns the match into facts. Finally mentions of one fact in
 several sentences are merged, because scoring is one-to-one and the same
-commitment told twice is still one fact.
+commitment told twice is still one fact. Last, the confidence model
+(``confidence.py``) weighs each candidate: the unlikely ones are dropped and
+the rest carry its probability.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from extractors.facts.actors import Actor, ActorMention, choose_actors, sentence_mentions, unknown_mentions
+from extractors.facts.confidence import features, load_model
 from extractors.facts.drafting import Clause, Found, facts_for, next_sentence_amounts, selected_amounts
 from extractors.facts.entities import government_of
 from extractors.facts.prefilter import any_within, search_slice
@@ -30,31 +34,57 @@ def extract_facts(
     version: str,
 ) -> list[Fact]:
     """Facts in ``text`` under the rules for its language (see the package docstring)."""
+    return _scored(candidates(text, language=language, published=published, title=title, version=version))
+
+
+def candidates(
+    text: str,
+    *,
+    language: str | None = None,
+    published: date | None = None,
+    title: str | None = None,
+    version: str,
+) -> list[Found]:
+    """Every candidate the rules propose, merged, not yet weighed: what the confidence model learns from."""
     article = build_view(text, language=language, published=published, title=title, version=version)
     if article is None:
         return []
-    folded, rules, sentences = article.folded, article.rules, article.sentences
-    title_mentions = article.title_mentions
-    facts: list[Found] = []
-    earlier: list[ActorMention] = list(title_mentions)
+    found: list[Found] = []
+    earlier: list[ActorMention] = list(article.title_mentions)
     last_actor: dict[str, Actor] = {}
     home = government_of(article.country) if article.country else None
     home_government = Actor.of(home) if home else None
-    for sentence in sentences:
+    for sentence in article.sentences:
         mentions = sentence_mentions(
-            folded,
+            article.folded,
             sentence.start,
             sentence.end,
             within(article.entities, article.entity_starts, sentence),
             earlier,
-            rules,
+            article.rules,
             sentence.index,
             home_government,
             article.coreference_spots,
         )
-        facts.extend(_sentence_facts(article, sentence, mentions, earlier, last_actor))
+        found.extend(_sentence_facts(article, sentence, mentions, earlier, last_actor))
         earlier.extend(mentions)
-    return _merge(facts)
+    return _merge(found)
+
+
+def _scored(found: list[Found]) -> list[Fact]:
+    """The candidates the confidence model keeps, with its probability as their confidence."""
+    model = load_model()
+    if model is None:
+        return [item.fact for item in found]
+    kept = []
+    for item in found:
+        if item.situation is None:
+            kept.append(item.fact)
+            continue
+        probability = model.probability(features(item.situation))
+        if probability >= model.threshold:
+            kept.append(replace(item.fact, confidence=round(probability, 3)))
+    return kept
 
 
 def _clauses(folded: str, sentence: Sentence, rules: LanguageRules) -> list[tuple[int, int]]:
@@ -145,7 +175,7 @@ def _sentence_facts(
     return found
 
 
-def _merge(found: list[Found]) -> list[Fact]:
+def _merge(found: list[Found]) -> list[Found]:
     """One fact per commitment: equal type, actor, country and amount are one mention.
 
     A figure-less mention of something already stated with a figure adds
@@ -173,7 +203,7 @@ def _merge(found: list[Found]) -> list[Fact]:
         (i.fact.type, i.fact.actor, i.sentence) for i in kept.values() if i.fact.amount is not None
     }
     return [
-        i.fact
+        i
         for i in kept.values()
         if i.fact.amount is not None
         or (
