@@ -104,7 +104,7 @@ def sentence_mentions(
         role = role_of(
             text, start, mention.start, mention.end, end, rules, company=mention.entity.kind == "company"
         )
-        if mention.by_place and role == ROLE_RECIPIENT:
+        if mention.by_place == "adjective" and role == ROLE_RECIPIENT:
             role = ROLE_OTHER  # "in German subsidies": the adjective names whose money it is
         actor = Actor.of(mention.entity)
         found.append(
@@ -116,7 +116,7 @@ def sentence_mentions(
                 role,
                 False,
                 sentence,
-                by_place=mention.by_place,
+                by_place=bool(mention.by_place),
             )
         )
     present = None if coreference_spots is None else coreference_spots.within(start, end)
@@ -268,6 +268,14 @@ def choose_actors(
     if rule.prefer_role:
         preferred = [m for m in candidates if m.actor is not None and rule.prefer_role in m.actor.roles]
         candidates = preferred or candidates
+    if rule.subject_first:
+        # "The government will invest ...": only a subject named before the verb acts; nothing is borrowed
+        subjects = [m for m in candidates if m.role == ROLE_SUBJECT and m.start < trigger_start]
+        return (
+            Choice(tuple(dict.fromkeys(m.actor for m in subjects[:1] if m.actor)), False)
+            if subjects
+            else None
+        )
     if candidates:
         primary = _primary(candidates, trigger_start)
         if rule.all_actors and primary.role != ROLE_SUBJECT:

@@ -17,7 +17,7 @@ from extractors.facts.gazetteer import Gazetteer
 from extractors.facts.resources import load_table, string_list
 
 ENTITIES_FILE = "entities.toml"
-_PLACE = "place:"  # gazetteer key prefix of a government named by its country
+_PLACE = "place:"  # gazetteer key prefix of a government named by its country: "place:name:<entity>"
 KINDS = frozenset({"company", "government", "ministry", "regulator", "legislature"})
 
 
@@ -34,12 +34,13 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """An entity named at ``start:end`` of the text; ``by_place`` when a country's name stands for it."""
+    """An entity named at ``start:end`` of the text; ``by_place`` says how a country stands for it:
+    "name" ("Germany will provide") or "adjective" ("German subsidies"); "" for a name of its own."""
 
     start: int
     end: int
     entity: Entity
-    by_place: bool = False
+    by_place: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,22 +90,28 @@ def _table() -> _Table:
 def _acting_patterns(item: dict[str, object], name: str, acting: dict[str, object]) -> list[tuple[str, str]]:
     """A government's patterns for its country named as the actor, keyed ``_PLACE + name``."""
     found = []
-    for field, context in (("acting_as", "subject_after"), ("acting_demonyms", "money_after")):
+    for field, context, how in (
+        ("acting_as", "subject_after", "name"),
+        ("acting_demonyms", "money_after", "adjective"),
+    ):
         names = string_list(item, field, path=ENTITIES_FILE)
         follow = acting.get(context)
         if names and isinstance(follow, str):
             alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-            found.append((rf"(?P<name>{alternatives})(?![\w.-])(?={follow})", _PLACE + name))
+            found.append((rf"(?P<name>{alternatives})(?![\w.-])(?={follow})", f"{_PLACE}{how}:{name}"))
     return found
 
 
 def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
     """Entity mentions in ``text[start:end]`` (width-folded text), in order."""
     table = _table()
-    return [
-        Mention(hit.start, hit.end, table.entities[hit.key.removeprefix(_PLACE)], hit.key.startswith(_PLACE))
-        for hit in table.gazetteer.find(text, start, end)
-    ]
+    found = []
+    for hit in table.gazetteer.find(text, start, end):
+        how, key = "", hit.key
+        if key.startswith(_PLACE):
+            how, key = key.removeprefix(_PLACE).split(":", 1)
+        found.append(Mention(hit.start, hit.end, table.entities[key], how))
+    return found
 
 
 def entity_named(name: str) -> Entity | None:

@@ -53,6 +53,7 @@ class FactRule:
     allow_recipient: bool
     not_into_company: bool
     not_aid: bool
+    subject_first: bool
     confidence: float
 
 
@@ -171,6 +172,7 @@ def _fact_rule(raw: dict[str, Any], *, path: str) -> FactRule:
         allow_recipient=bool(raw.get("allow_recipient", False)),
         not_into_company=bool(raw.get("not_into_company", False)),
         not_aid=bool(raw.get("not_aid", False)),
+        subject_first=bool(raw.get("subject_first", False)),
         confidence=float(raw.get("confidence", 0.6)),
     )
 
