@@ -186,6 +186,8 @@ def role_of(
     grammar = rules.grammar
     after = text[end : min(ceiling, end + 120)]
     before = text[max(floor, start - 30) : start]
+    if grammar.source_after.match(after) or grammar.source_before.search(before):
+        return ROLE_MODIFIER  # "according to Reuters", "WSJ에 따르면": who reports the news never acts in it
     if (company and grammar.modifier_after.match(after)) or grammar.modifier_before.search(before):
         return ROLE_MODIFIER
     if grammar.agent_after.match(after) or grammar.agent_before.search(before):
@@ -247,7 +249,11 @@ def choose_actors(
         for m in mentions
         if m.role != ROLE_MODIFIER
         and (not m.unknown or m.role in (ROLE_SUBJECT, ROLE_AGENT))
-        and not (m.by_place and m.kind not in rule.actor_kinds)
+        and not (
+            m.by_place
+            and m.kind not in rule.actor_kinds
+            and not (m.role == ROLE_SUBJECT and m.start < trigger_start)
+        )
     ]
     if rule.counterpart_role and not any(
         m.actor is not None and rule.counterpart_role in m.actor.roles for m in mentions

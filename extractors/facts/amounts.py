@@ -185,7 +185,9 @@ def _western_amount(vocab: _Vocabulary, match: re.Match[str], *, prefixed: bool)
     if prefixed:
         currency = vocab.prefix_currencies[groups["pre"]]
     if groups.get("post"):
-        currency = currency or vocab.suffix_currencies[groups["post"]]
+        named = vocab.suffix_currencies[groups["post"]]
+        # "$2 billion CAD": a bare dollar sign takes the code written after the figure
+        currency = named if currency is None or groups.get("pre") == "$" else currency
     if currency is None:
         return None
     scale_1 = _scale(vocab, groups.get("mW"), groups.get("mG"))

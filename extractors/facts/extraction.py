@@ -17,7 +17,7 @@ from datetime import date
 from extractors.facts.actors import Actor, ActorMention, choose_actors, sentence_mentions, unknown_mentions
 from extractors.facts.confidence import features, load_model
 from extractors.facts.drafting import Clause, Found, facts_for, next_sentence_amounts, selected_amounts
-from extractors.facts.entities import government_of
+from extractors.facts.entities import entity_named, government_of
 from extractors.facts.prefilter import any_within, search_slice
 from extractors.facts.rules import LanguageRules
 from extractors.facts.sentences import Sentence
@@ -68,7 +68,24 @@ def candidates(
         )
         found.extend(_sentence_facts(article, sentence, mentions, earlier, last_actor))
         earlier.extend(mentions)
-    return _merge(found)
+    return _merge([_named_regulator(article, item) for item in found])
+
+
+def _named_regulator(article: ArticleView, item: Found) -> Found:
+    """A state named for an enforcement act ("France fines Google") is its regulator the article names."""
+    fact, situation = item.fact, item.situation
+    if fact.type != "enforcement" or situation is None or not situation.actor_by_place:
+        return item
+    government = entity_named(fact.actor or "")
+    regulators = [
+        m.entity
+        for m in article.title_entities + article.entities
+        if m.entity.kind == "regulator" and government is not None and m.entity.country == government.country
+    ]
+    if not regulators:
+        return item
+    body = regulators[0]
+    return replace(item, fact=replace(fact, actor=body.name, jurisdiction=body.jurisdiction))
 
 
 def _scored(found: list[Found]) -> list[Fact]:

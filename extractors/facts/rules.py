@@ -88,6 +88,8 @@ class Grammar:
     totals: re.Pattern[str]
     payment: re.Pattern[str]
     aid_after: re.Pattern[str]
+    source_before: re.Pattern[str]
+    source_after: re.Pattern[str]
     fallback_window: int
 
 
@@ -237,6 +239,8 @@ def language_rules(language: str) -> LanguageRules:
             totals=_single(grammar.get("totals"), path=path, what="totals"),
             payment=_single(grammar.get("payment"), path=path, what="payment"),
             aid_after=_single(grammar.get("aid_after"), path=path, what="aid_after"),
+            source_before=_single(grammar.get("source_before"), path=path, what="source_before"),
+            source_after=_single(grammar.get("source_after"), path=path, what="source_after"),
             fallback_window=int(grammar.get("fallback_window", 0)),
         ),
         numbers={str(k): int(v) for k, v in table.get("numbers", {}).items()},
