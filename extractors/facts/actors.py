@@ -270,7 +270,8 @@ def choose_actors(
         candidates = [m for m in fitting if m.role != ROLE_RECIPIENT or rule.allow_recipient]
         leading_subject = any(m.role == ROLE_SUBJECT and m.start < trigger_start for m in usable)
         if leading_subject and not rule.past_subject:
-            candidates = [m for m in candidates if m.role in (ROLE_SUBJECT, ROLE_AGENT)]
+            # whose money it is may be said by an adjective ("a Commission-approved Italian measure")
+            candidates = [m for m in candidates if m.role in (ROLE_SUBJECT, ROLE_AGENT) or m.by_place]
     if rule.prefer_role:
         preferred = [m for m in candidates if m.actor is not None and rule.prefer_role in m.actor.roles]
         candidates = preferred or candidates
