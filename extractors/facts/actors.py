@@ -309,7 +309,8 @@ def choose_actors(
 
 def _primary(candidates: list[ActorMention], trigger_start: int) -> ActorMention:
     """Named subjects first, then agents, then pronoun subjects ("It is the third fine the
-    Dutch watchdog has issued"), then the nearest name before the trigger."""
+    Dutch watchdog has issued"), then the nearest name before the trigger. Within a kind,
+    the subject nearest before the trigger ("X announced that Y has awarded ...": Y)."""
     for role, coreference in (
         (ROLE_SUBJECT, False),
         (ROLE_AGENT, False),
@@ -319,7 +320,7 @@ def _primary(candidates: list[ActorMention], trigger_start: int) -> ActorMention
         marked = [m for m in candidates if m.role == role and m.coreference == coreference]
         if marked:
             before = [m for m in marked if m.start < trigger_start]
-            return before[0] if before else marked[0]
+            return before[-1] if before else marked[0]
     before = [m for m in candidates if m.start < trigger_start]
     if before:
         return before[-1]
