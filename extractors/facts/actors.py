@@ -82,6 +82,7 @@ def sentence_mentions(
     sentence: int,
     home_government: Actor | None = None,
     coreference_spots: Spots | None = None,
+    ahead: list[Mention] | None = None,
 ) -> list[ActorMention]:
     """Entity and coreference mentions in ``text[start:end]``, with roles, in order.
 
@@ -89,7 +90,10 @@ def sentence_mentions(
     words resolve against it. "The government" with no government named yet is
     ``home_government``: the government of the country the article is about.
     ``coreference_spots`` (per coreference pattern, from ``rules.article_filter``)
-    says where each pattern may match; None tries them everywhere.
+    says where each pattern may match; None tries them everywhere. A lead that
+    describes a body before naming it ("The state antitrust regulator slapped a
+    fine ...", then "The Fair Trade Commission said") resolves forward to the
+    first body of that kind in ``ahead`` (the next sentences' names).
     """
     found: list[ActorMention] = []
     previous: Mention | None = None
@@ -139,6 +143,8 @@ def sentence_mentions(
             referent = _referent(earlier + found, kinds, match.start(), countries)
             if referent is None and kind == "government":
                 referent = home_government
+            if referent is None and kind in ("regulator", "ministry", "legislature") and ahead:
+                referent = _named_ahead(ahead, kind, countries)
             resolved_kind = referent.kind if referent is not None and kind == "any" else kind
             found.append(
                 ActorMention(match.start(), match.end(), referent, resolved_kind, role, True, sentence)
@@ -207,6 +213,13 @@ def _at_clause_start(text: str, floor: int, start: int) -> bool:
     if dateline:
         head = head[dateline.end() :]
     return not head.strip() or head.strip() in {"The", "the"}
+
+
+def _named_ahead(ahead: list[Mention], kind: str, countries: set[str]) -> Actor | None:
+    named = [m.entity for m in ahead if m.entity.kind == kind and not m.by_place]
+    if countries:
+        named = [e for e in named if e.country in countries] or named
+    return Actor.of(named[0]) if named else None
 
 
 def _referent(

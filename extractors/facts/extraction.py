@@ -11,6 +11,7 @@ the rest carry its probability.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 from datetime import date
 
@@ -54,7 +55,14 @@ def candidates(
     last_actor: dict[str, Actor] = {}
     home = government_of(article.country) if article.country else None
     home_government = Actor.of(home) if home else None
-    for sentence in article.sentences:
+    sentences = article.sentences
+    for sentence in sentences:
+        following = sentences[min(sentence.index + 2, len(sentences) - 1)]
+        ahead = article.entities[
+            bisect_left(article.entity_starts, sentence.end) : bisect_left(
+                article.entity_starts, following.end
+            )
+        ]
         mentions = sentence_mentions(
             article.folded,
             sentence.start,
@@ -65,6 +73,7 @@ def candidates(
             sentence.index,
             home_government,
             article.coreference_spots,
+            ahead,
         )
         found.extend(_sentence_facts(article, sentence, mentions, earlier, last_actor))
         earlier.extend(mentions)
