@@ -163,6 +163,8 @@ def _sentence_facts(
                 trigger = triggers[index]
                 if trigger is None or rule.blocker.search(clause_text):
                     continue
+                if rule.blockers_in_sentence and rule.blocker.search(folded, sentence.start, sentence.end):
+                    continue  # "... raises 160 billion won, and KT puts in 33 billion": one funding round
                 if rule.topic is not None and not (
                     rule.topic.search(folded, sentence.start, sentence.end)
                     or rule.topic.search(article.title)

@@ -54,6 +54,7 @@ class FactRule:
     not_into_company: bool
     not_aid: bool
     subject_first: bool
+    blockers_in_sentence: bool
     confidence: float
 
 
@@ -175,6 +176,7 @@ def _fact_rule(raw: dict[str, Any], *, path: str) -> FactRule:
         not_into_company=bool(raw.get("not_into_company", False)),
         not_aid=bool(raw.get("not_aid", False)),
         subject_first=bool(raw.get("subject_first", False)),
+        blockers_in_sentence=bool(raw.get("blockers_in_sentence", False)),
         confidence=float(raw.get("confidence", 0.6)),
     )
 
