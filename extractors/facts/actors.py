@@ -275,7 +275,7 @@ def choose_actors(
     fitting = [m for m in usable if m.actor is not None and m.actor.kind in rule.actor_kinds]
     if rule.avoid_role:
         preferred = [m for m in fitting if m.actor is not None and rule.avoid_role not in m.actor.roles]
-        fitting = preferred if (preferred or rule.counterpart_role) else fitting
+        fitting = preferred if (preferred or rule.counterpart_role or rule.strict_avoid) else fitting
     if rule.all_actors:
         subjects = [m for m in fitting if m.role == ROLE_SUBJECT]
         candidates = subjects or fitting
@@ -369,7 +369,7 @@ def _most_recent_fitting(earlier: list[ActorMention], rule: FactRule) -> Actor |
     ]
     if rule.avoid_role:
         avoided = [a for a in fitting if rule.avoid_role not in a.roles]
-        fitting = avoided if (avoided or rule.counterpart_role) else fitting
+        fitting = avoided if (avoided or rule.counterpart_role or rule.strict_avoid) else fitting
     if rule.prefer_role:
         fitting = [a for a in fitting if rule.prefer_role in a.roles] or fitting
     return fitting[-1] if fitting else None

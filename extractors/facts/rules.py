@@ -55,6 +55,7 @@ class FactRule:
     not_aid: bool
     subject_first: bool
     blockers_in_sentence: bool
+    strict_avoid: bool
     confidence: float
 
 
@@ -177,6 +178,7 @@ def _fact_rule(raw: dict[str, Any], *, path: str) -> FactRule:
         not_aid=bool(raw.get("not_aid", False)),
         subject_first=bool(raw.get("subject_first", False)),
         blockers_in_sentence=bool(raw.get("blockers_in_sentence", False)),
+        strict_avoid=bool(raw.get("strict_avoid", False)),
         confidence=float(raw.get("confidence", 0.6)),
     )
 
