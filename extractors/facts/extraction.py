@@ -77,7 +77,31 @@ def candidates(
         )
         found.extend(_sentence_facts(article, sentence, mentions, earlier, last_actor))
         earlier.extend(mentions)
-    return _merge([_named_regulator(article, item) for item in found])
+    return _merge(_one_owner_per_figure([_named_regulator(article, item) for item in found]))
+
+
+_SPENDING = ("investment", "gov_program")
+
+
+def _one_owner_per_figure(found: list[Found]) -> list[Found]:
+    """A figure in one sentence is either a company's investment or a government's programme.
+
+    "Micron will invest ¥500 billion, with government support" and "Japan will spend ¥732
+    billion on TSMC's plant" each read as both; the one whose actor is the sentence's
+    subject keeps the figure.
+    """
+    claims: dict[tuple[int, float], list[Found]] = {}
+    for item in found:
+        if item.fact.type in _SPENDING and item.fact.amount is not None:
+            claims.setdefault((item.sentence, round(item.fact.amount, -3)), []).append(item)
+    dropped: set[int] = set()
+    for items in claims.values():
+        if len({item.fact.type for item in items}) < 2:
+            continue
+        subjects = [i for i in items if i.situation is not None and i.situation.actor_role == "subject"]
+        if len({i.fact.type for i in subjects}) == 1:
+            dropped.update(id(i) for i in items if i.fact.type != subjects[0].fact.type)
+    return [item for item in found if id(item) not in dropped]
 
 
 def _named_regulator(article: ArticleView, item: Found) -> Found:
