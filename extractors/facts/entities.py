@@ -48,6 +48,7 @@ class _Table:
     entities: dict[str, Entity]
     gazetteer: Gazetteer
     by_alias_folded: dict[str, str]
+    ambiguous: dict[str, dict[str, str]]
 
 
 @cache
@@ -84,7 +85,15 @@ def _table() -> _Table:
         patterns.extend((p, name) for p in string_list(item, "patterns", path=ENTITIES_FILE))
         patterns.extend(_acting_patterns(item, name, acting))
     folded = {alias.casefold(): name for alias, name in aliases.items()}
-    return _Table(entities, Gazetteer(aliases, patterns), folded)
+    ambiguous = {
+        str(surface): {str(code): str(name) for code, name in by_country.items()}
+        for surface, by_country in load_table(ENTITIES_FILE).get("ambiguous", {}).items()
+    }
+    for surface, by_country in ambiguous.items():
+        for name in by_country.values():
+            if name not in entities:
+                raise RulesError(f"[ambiguous.{surface!r}] names no entity {name!r}", path=ENTITIES_FILE)
+    return _Table(entities, Gazetteer(aliases, patterns), folded, ambiguous)
 
 
 def _acting_patterns(item: dict[str, object], name: str, acting: dict[str, object]) -> list[tuple[str, str]]:
@@ -112,6 +121,20 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
             how, key = key.removeprefix(_PLACE).split(":", 1)
         found.append(Mention(hit.start, hit.end, table.entities[key], how))
     return found
+
+
+def in_country(mentions: list[Mention], text: str, country: str | None) -> list[Mention]:
+    """Mentions of a name several bodies share, resolved to the body of the article's ``country``."""
+    table = _table()
+    if country is None or not table.ambiguous:
+        return mentions
+    resolved = []
+    for mention in mentions:
+        choice = table.ambiguous.get(text[mention.start : mention.end], {}).get(country)
+        if choice is not None and choice != mention.entity.name:
+            mention = Mention(mention.start, mention.end, table.entities[choice], mention.by_place)
+        resolved.append(mention)
+    return resolved
 
 
 def entity_named(name: str) -> Entity | None:

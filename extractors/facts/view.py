@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from extractors.facts.actors import Actor, ActorMention, role_of
-from extractors.facts.entities import Mention, find_mentions
+from extractors.facts.entities import Mention, find_mentions, in_country
 from extractors.facts.places import Place, find_places
 from extractors.facts.places_choice import main_country
 from extractors.facts.prefilter import Spots, finditer, lowered
@@ -71,9 +71,10 @@ def build_view(
     if is_negative(headline, rules) and not states_fact(headline, rules):
         log.debug("negative article: %s", headline[:80])
         return None
-    entities = find_mentions(folded)
     places = find_places(folded)
-    title_entities = find_mentions(folded_title)
+    country = main_country(find_places(folded_title), places)
+    entities = in_country(find_mentions(folded), folded, country)
+    title_entities = in_country(find_mentions(folded_title), folded_title, country)
     title_mentions = [
         mention
         for mention in (
@@ -113,7 +114,7 @@ def build_view(
         trigger_starts=tuple([m.start() for m in hits] for hits in triggers),
         title_entities=title_entities,
         title=folded_title,
-        country=main_country(find_places(folded_title), places),
+        country=country,
         coreference_spots=Spots(candidates[rule_count : rule_count + coreference_count]),
         negative_starts=candidates[rule_count + coreference_count],
         any_trigger_starts=sorted({match.start() for hits in triggers for match in hits}),
