@@ -7,7 +7,9 @@ labels, and described by ``confidence.features``. A logistic regression
 below which candidates are dropped is the one that maximises F1 over
 out-of-fold probabilities, folds split by event group so that no event is
 scored by a model that saw it; misses the rules never proposed count against
-every threshold alike. The validation part is never read here.
+every threshold alike. Where no threshold adds ``MIN_GAIN`` of F1 out of
+fold, the threshold is 0: the model then only turns each fact's confidence
+into a calibrated probability. The validation part is never read here.
 
     python -m bench.train_confidence            # checked articles of the tuning part
     python -m bench.train_confidence --dry-run  # print the figures, write nothing
@@ -33,6 +35,7 @@ from extractors.facts.confidence import MODEL_FILE, features
 MODEL_PATH = Path(__file__).resolve().parent.parent / "extractors" / "data" / MODEL_FILE
 FOLDS = 5
 REGULARISATION = 0.5  # scikit-learn's C: smaller is a simpler model, for a few hundred candidates
+MIN_GAIN = 0.01  # out-of-fold F1 a threshold must add before the model may drop candidates
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ def train(found: list[Sample], labelled: int) -> dict[str, object]:
             out_of_fold[i] = float(p)
     threshold, f1 = best_threshold(out_of_fold, [bool(v) for v in y], labelled)
     _, f1_all = best_threshold([1.0] * len(found), [bool(v) for v in y], labelled)
+    if f1 - f1_all < MIN_GAIN:
+        threshold = 0.0  # dropping candidates does not pay out of fold: the model only calibrates
     brier = sum((p - v) ** 2 for p, v in zip(out_of_fold, y, strict=True)) / len(y)
     final = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(x, y)
     names = vectorizer.get_feature_names_out()

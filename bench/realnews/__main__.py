@@ -14,6 +14,7 @@ The validation part prints totals only: its errors are never listed.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections import Counter
@@ -47,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         "--unchecked", action="store_true", help="also score articles whose second reading is not done"
     )
     score.add_argument("--speed", action="store_true", help="also measure articles per second on one core")
+    score.add_argument(
+        "--calibration",
+        action="store_true",
+        help="also compare each fact's confidence with how often it is right",
+    )
     args = parser.parse_args(argv)
     try:
         articles = rn.load_labels(args.labels)
@@ -195,9 +201,35 @@ def _score(articles: list[rn.RealArticle], args: argparse.Namespace) -> int:
     )
     print(evaluate_facts.format_report(report, quiet=not args.errors))
     print(f"negatives with facts: {negatives_hit} of {sum(a.negative for a in labelled)}")
+    if args.calibration:
+        print("\n" + _calibration(labelled))
     if args.speed:
         print(f"\nspeed: {evaluate_facts.measure_speed(labelled):.0f} articles/s on one core")
     return 0
+
+
+_BINS = (0.0, 0.5, 0.7, 0.85, 1.01)
+
+
+def _calibration(articles: list[evaluate_facts.LabelledArticle]) -> str:
+    """Per confidence band: facts, their mean confidence and the share that match a label; Brier score."""
+    pairs: list[tuple[float, bool]] = []
+    for article in articles:
+        predicted = evaluate_facts.predict(article)
+        matched = {i for i, _ in evaluate_facts.match_article(predicted, article.facts, article.published)}
+        pairs += [(fact.confidence, i in matched) for i, fact in enumerate(predicted)]
+    if not pairs:
+        return "calibration: no facts predicted"
+    lines = ["calibration (confidence band: facts, mean confidence, share right):"]
+    for low, high in itertools.pairwise(_BINS):
+        band = [(c, r) for c, r in pairs if low <= c < high]
+        if band:
+            mean = sum(c for c, _ in band) / len(band)
+            right = sum(r for _, r in band) / len(band)
+            lines.append(f"  [{low:.2f}, {min(high, 1.0):.2f}]  {len(band):4d}  {mean:.2f}  {right:.2f}")
+    brier = sum((c - r) ** 2 for c, r in pairs) / len(pairs)
+    lines.append(f"  Brier score {brier:.3f} over {len(pairs)} facts")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import replace
-from importlib import resources
 
 import pytest
 
 from bench.train_confidence import best_threshold
-from extractors.facts import EXTRACTOR_VERSION, extract_facts, extraction
+from extractors.facts import extract_facts, extraction
 from extractors.facts.confidence import CandidateSituation, ConfidenceModel, features, load_model
 
 SITUATION = CandidateSituation(
@@ -65,18 +63,32 @@ def test_every_candidate_carries_its_situation() -> None:
     assert by_actor["Microsoft"] is not None and by_actor["Microsoft"].actor_role == "subject"
 
 
-def test_shipped_model_gives_probabilities_and_keeps_what_it_should() -> None:
-    model = load_model()
-    if model is None:
-        pytest.skip("no confidence model shipped in extractors/data")
-    facts = extract_facts(TEXT, language="en")
-    assert facts
-    for fact in facts:
-        assert model.threshold <= fact.confidence <= 1.0
-    document = json.loads(
-        resources.files("extractors").joinpath("data", "confidence.json").read_text("utf-8")
+def test_a_model_drops_unlikely_candidates_and_gives_the_rest_its_probability(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A model that distrusts borrowed actors drops the figure whose actor came from context."""
+    text = (
+        "Microsoft will invest $2.9 billion over two years in Japan, the company said on Tuesday. "
+        "The plan also commits $1.2 billion to data centres in Japan by 2026."
     )
-    assert document["threshold"] == model.threshold and document["extractor_version"] == EXTRACTOR_VERSION
+    found = extraction.candidates(text, language="en", version="t")
+    assert [(i.fact.amount, i.situation.actor_from_context) for i in found if i.situation] == [
+        (2.9e9, False),
+        (1.2e9, True),
+    ]
+    model = ConfidenceModel(weights={"actor_from_context": -4.0}, bias=2.0, threshold=0.5, version="t")
+    monkeypatch.setattr(extraction, "load_model", lambda: model)
+    facts = extract_facts(text, language="en")
+    assert [(f.amount, f.confidence) for f in facts] == [
+        (2.9e9, pytest.approx(1 / (1 + math.exp(-2.0)), abs=1e-3))
+    ]
+    monkeypatch.setattr(extraction, "load_model", lambda: None)
+    assert [f.amount for f in extract_facts(text, language="en")] == [2.9e9, 1.2e9]
+
+
+def test_no_model_is_shipped_until_one_pays_on_validation() -> None:
+    """The model trained so far did not beat the rules' confidence on the validation part (README)."""
+    assert load_model() is None
 
 
 def test_threshold_search_weighs_misses_the_rules_never_proposed() -> None:
