@@ -79,10 +79,19 @@ def choose_country(
             if (
                 owner is not None
                 and owner.kind == "company"
+                and mention.role != "modifier"  # "(Reuters) -": who reports is no owner
                 and owner.country
                 and owner.country != actor.jurisdiction
             ):
                 return CountryChoice(owner.country, False)
+        # "ordered a Chinese firm to sell Grindr": the owner named only by its nationality
+        foreign = [
+            p.code
+            for p in places
+            if p.demonym and p.code not in _NOT_A_TARGET and p.code != actor.jurisdiction
+        ]
+        if foreign:
+            return CountryChoice(foreign[0], False)
         return CountryChoice(None, False, decided=False)
     outside = [p for p in places if not any(m.start <= p.start < m.end for m in mentions)]
     if not demonyms:
