@@ -64,6 +64,9 @@ class ActorMention:
     by_place: bool = False  # a country's name standing for its government ("Germany will provide")
 
 
+NO_ACTOR = Actor("", "none", None, None, frozenset())  # a fact whose text names no actor (FACTS.md)
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     """Actors chosen for one fact and whether they came from context rather than the sentence."""
@@ -80,15 +83,15 @@ def sentence_mentions(
     earlier: list[ActorMention],
     rules: LanguageRules,
     sentence: int,
-    home_government: Actor | None = None,
+    home: dict[str, Actor] | None = None,
     coreference_spots: Spots | None = None,
     ahead: list[Mention] | None = None,
 ) -> list[ActorMention]:
     """Entity and coreference mentions in ``text[start:end]``, with roles, in order.
 
     ``earlier`` holds the article's mentions before this sentence; coreference
-    words resolve against it. "The government" with no government named yet is
-    ``home_government``: the government of the country the article is about.
+    words resolve against it. "The government" ("Parliament") with no government
+    (legislature) named yet is the one of the country the article is about: ``home``, by kind.
     ``coreference_spots`` (per coreference pattern, from ``rules.article_filter``)
     says where each pattern may match; None tries them everywhere. A lead that
     describes a body before naming it ("The state antitrust regulator slapped a
@@ -141,8 +144,8 @@ def sentence_mentions(
             kinds = ANY_KIND if kind == "any" else {kind}
             countries = {p.code for p in find_places(text, match.start(), match.end())}
             referent = _referent(earlier + found, kinds, match.start(), countries)
-            if referent is None and kind == "government":
-                referent = home_government
+            if referent is None and home is not None and kind in home:
+                referent = home[kind]
             if referent is None and kind in ("regulator", "ministry", "legislature") and ahead:
                 referent = _named_ahead(ahead, kind, countries)
             resolved_kind = referent.kind if referent is not None and kind == "any" else kind
@@ -308,6 +311,8 @@ def choose_actors(
             group = _coordinated(primary, fitting, text, rules)
         actors = tuple(dict.fromkeys(m.actor for m in group if m.actor is not None))
         return Choice(actors, from_context=False)
+    if rule.no_actor_ok:
+        return Choice((NO_ACTOR,), from_context=False)  # "The AI Act entered into force": no body acts
     if not rule.past_subject:
         leading = [m for m in usable if m.role == ROLE_SUBJECT and m.start < trigger_start]
         if any(m.kind not in rule.actor_kinds or m.actor is None for m in leading):

@@ -293,7 +293,7 @@ class _Draft:
         usd = to_usd(amount.value, amount.currency, article.published) if amount else None
         return Fact(
             type=rule.type,
-            actor=actor.name,
+            actor=actor.name or None,
             evidence=article.text[self.sentence.start : self.clause.evidence_end],
             evidence_start=self.sentence.start,
             evidence_end=self.clause.evidence_end,

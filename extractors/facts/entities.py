@@ -150,9 +150,9 @@ def canonical_name(name: str) -> str:
     return entity.name if entity is not None else name.strip()
 
 
-def government_of(country: str) -> Entity | None:
-    """The ``government`` entity whose home country is ``country``, if listed."""
+def government_of(country: str, kind: str = "government") -> Entity | None:
+    """The first entity of ``kind`` (the government, or the legislature) whose home is ``country``."""
     for entity in _table().entities.values():
-        if entity.kind == "government" and entity.country == country:
+        if entity.kind == kind and entity.country == country:
             return entity
     return None

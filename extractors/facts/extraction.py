@@ -53,8 +53,11 @@ def candidates(
     found: list[Found] = []
     earlier: list[ActorMention] = list(article.title_mentions)
     last_actor: dict[str, Actor] = {}
-    home = government_of(article.country) if article.country else None
-    home_government = Actor.of(home) if home else None
+    home = {
+        kind: Actor.of(body)
+        for kind in ("government", "legislature")
+        if article.country and (body := government_of(article.country, kind)) is not None
+    }
     sentences = article.sentences
     for sentence in sentences:
         following = sentences[min(sentence.index + 2, len(sentences) - 1)]
@@ -71,7 +74,7 @@ def candidates(
             earlier,
             article.rules,
             sentence.index,
-            home_government,
+            home,
             article.coreference_spots,
             ahead,
         )

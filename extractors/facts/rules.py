@@ -56,6 +56,7 @@ class FactRule:
     subject_first: bool
     blockers_in_sentence: bool
     strict_avoid: bool
+    no_actor_ok: bool
     confidence: float
 
 
@@ -179,6 +180,7 @@ def _fact_rule(raw: dict[str, Any], *, path: str) -> FactRule:
         subject_first=bool(raw.get("subject_first", False)),
         blockers_in_sentence=bool(raw.get("blockers_in_sentence", False)),
         strict_avoid=bool(raw.get("strict_avoid", False)),
+        no_actor_ok=bool(raw.get("no_actor_ok", False)),
         confidence=float(raw.get("confidence", 0.6)),
     )
 
