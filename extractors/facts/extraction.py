@@ -257,16 +257,20 @@ def _merge(found: list[Found]) -> list[Found]:
     same_sentence = {
         (i.fact.type, i.fact.actor, i.sentence) for i in kept.values() if i.fact.amount is not None
     }
+    acted = {i.fact.type for i in kept.values() if i.fact.actor is not None and not i.cue_background}
     return [
         i
         for i in kept.values()
-        if i.fact.amount is not None
-        or (
-            (i.fact.type, i.fact.actor, i.sentence) not in same_sentence
-            and (
-                i.keep_apart
-                or (i.fact.type, i.fact.actor, i.fact.target_country, i.cue_background) not in with_amount
-                or _other_parties(i, parties_with_amount)
+        if not (i.fact.actor is None and i.fact.type in acted)  # "it took effect": the act already told
+        and (
+            i.fact.amount is not None
+            or (
+                (i.fact.type, i.fact.actor, i.sentence) not in same_sentence
+                and (
+                    i.keep_apart
+                    or (i.fact.type, i.fact.actor, i.fact.target_country, i.cue_background) not in with_amount
+                    or _other_parties(i, parties_with_amount)
+                )
             )
         )
     ]
