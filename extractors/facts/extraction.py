@@ -15,7 +15,14 @@ from bisect import bisect_left
 from dataclasses import replace
 from datetime import date
 
-from extractors.facts.actors import Actor, ActorMention, choose_actors, sentence_mentions, unknown_mentions
+from extractors.facts.actors import (
+    Actor,
+    ActorMention,
+    Choice,
+    choose_actors,
+    sentence_mentions,
+    unknown_mentions,
+)
 from extractors.facts.confidence import features, load_model
 from extractors.facts.drafting import Clause, Found, facts_for, next_sentence_amounts, selected_amounts
 from extractors.facts.entities import entity_named, government_of
@@ -59,6 +66,7 @@ def candidates(
         if article.country and (body := government_of(article.country, kind)) is not None
     }
     sentences = article.sentences
+    previous: list[Found] = []
     for sentence in sentences:
         following = sentences[min(sentence.index + 2, len(sentences) - 1)]
         ahead = article.entities[
@@ -78,7 +86,11 @@ def candidates(
             article.coreference_spots,
             ahead,
         )
-        found.extend(_sentence_facts(article, sentence, mentions, earlier, last_actor))
+        produced = _sentence_facts(article, sentence, mentions, earlier, last_actor)
+        if not produced and previous:
+            produced = _listed_examples(article, sentence, mentions, previous)
+        found.extend(produced)
+        previous = produced
         earlier.extend(mentions)
     return _merge(_one_owner_per_figure([_named_regulator(article, item) for item in found]))
 
@@ -105,6 +117,39 @@ def _one_owner_per_figure(found: list[Found]) -> list[Found]:
         if len({i.fact.type for i in subjects}) == 1:
             dropped.update(id(i) for i in items if i.fact.type != subjects[0].fact.type)
     return [item for item in found if id(item) not in dropped]
+
+
+def _listed_examples(
+    article: ArticleView, sentence: Sentence, mentions: list[ActorMention], previous: list[Found]
+) -> list[Found]:
+    """A sentence that lists examples of the previous sentence's act ("Other publishers have blocked
+    the crawler. Among them are CNN, Reuters and Bloomberg."): a fact for each company listed."""
+    rules = article.rules
+    if not rules.grammar.examples.search(article.folded, sentence.start, sentence.end):
+        return []
+    before = article.sentences[sentence.index - 1]
+    told = {item.fact.actor for item in previous}
+    found: list[Found] = []
+    for fact_type in dict.fromkeys(item.fact.type for item in previous):
+        rule = next((r for r in rules.facts if r.type == fact_type and r.listable), None)
+        trigger = rule.trigger.search(article.folded, before.start, before.end) if rule else None
+        if rule is None or trigger is None:
+            continue
+        listed = [
+            m
+            for m in mentions
+            if m.actor is not None
+            and m.kind in rule.actor_kinds
+            and m.role != "modifier"
+            and m.actor.name not in told
+            and not (rule.avoid_role and rule.avoid_role in m.actor.roles)
+        ]
+        actors = tuple(dict.fromkeys(m.actor for m in listed if m.actor is not None))
+        if len(actors) < 2:
+            continue
+        clause = Clause(sentence.start, sentence.end, mentions, [], sentence.end)
+        found.extend(facts_for(article, sentence, clause, rule, Choice(actors, False), mentions, trigger))
+    return found
 
 
 def _named_regulator(article: ArticleView, item: Found) -> Found:

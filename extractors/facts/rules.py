@@ -57,6 +57,7 @@ class FactRule:
     blockers_in_sentence: bool
     strict_avoid: bool
     no_actor_ok: bool
+    listable: bool
     confidence: float
 
 
@@ -93,6 +94,7 @@ class Grammar:
     aid_after: re.Pattern[str]
     source_before: re.Pattern[str]
     source_after: re.Pattern[str]
+    examples: re.Pattern[str]
     fallback_window: int
 
 
@@ -181,6 +183,7 @@ def _fact_rule(raw: dict[str, Any], *, path: str) -> FactRule:
         blockers_in_sentence=bool(raw.get("blockers_in_sentence", False)),
         strict_avoid=bool(raw.get("strict_avoid", False)),
         no_actor_ok=bool(raw.get("no_actor_ok", False)),
+        listable=bool(raw.get("listable", False)),
         confidence=float(raw.get("confidence", 0.6)),
     )
 
@@ -247,6 +250,7 @@ def language_rules(language: str) -> LanguageRules:
             aid_after=_single(grammar.get("aid_after"), path=path, what="aid_after"),
             source_before=_single(grammar.get("source_before"), path=path, what="source_before"),
             source_after=_single(grammar.get("source_after"), path=path, what="source_after"),
+            examples=_single(grammar.get("examples"), path=path, what="examples"),
             fallback_window=int(grammar.get("fallback_window", 0)),
         ),
         numbers={str(k): int(v) for k, v in table.get("numbers", {}).items()},
