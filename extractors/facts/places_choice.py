@@ -24,7 +24,10 @@ from extractors.facts.places import Place
 from extractors.facts.rules import LanguageRules
 
 _LOCATIVE_BEFORE = re.compile(r"(?i)(?:\bin|\binto|\bacross|\bthroughout|\bwithin)\s(?:the\s)?(?:[a-z]+\s)?$")
-_LOCATIVE_AFTER = re.compile(r"^\s?(?:国内|内|に|で|へ|にある|県|市|州|도|시|에|에서|내|국내|지역)")
+_LOCATIVE_AFTER = re.compile(
+    r"^\s?(?:国内|内|に|で|へ|にある|県|市|州|도|시|에|에서|내|국내|지역"
+    r"|등(?:\s?[가-힣]{1,4}){0,2}\s?(?:에|에서)|など(?:の[^\s、。]{1,6})?(?:に|で))"  # "영국·일본 등 주요 거점에"
+)
 _ADEQUACY = re.compile(r"(?i)adequa|十分性|적정성")
 _NOT_A_TARGET = {"EU"}
 
@@ -125,7 +128,10 @@ def located_codes(text: str, places: list[Place], mentions: list[ActorMention]) 
     """Distinct countries named as locations ("in London and Dublin"), in order, without the EU."""
     outside = [p for p in places if not any(m.start <= p.start < m.end for m in mentions)]
     located = [
-        p for p in outside if _is_locative(text, p) or (not p.demonym and _follows_locative(text, p, outside))
+        p
+        for p in outside
+        if _is_locative(text, p)
+        or (not p.demonym and (_follows_locative(text, p, outside) or _precedes_locative(text, p, outside)))
     ]
     return [code for code in dict.fromkeys(p.code for p in located) if code not in _NOT_A_TARGET]
 
@@ -140,7 +146,22 @@ def _follows_locative(text: str, place: Place, places: list[Place]) -> bool:
     return False
 
 
+def _precedes_locative(text: str, place: Place, places: list[Place]) -> bool:
+    """A place listed before a located one ("영국·프랑스·일본 등에", "英仏など") is located too."""
+    current = place
+    for other in sorted((p for p in places if p.start >= place.end), key=lambda p: p.start):
+        if not _LIST_GAP.fullmatch(text[current.end : other.start]):
+            return False
+        if _is_locative(text, other):
+            return True
+        current = other
+    return False
+
+
+_LIST_GAP = re.compile(r"(?:,\s?|\s?(?:and|or|&|과|와|や|と|、|·|・)\s?)")
+
+
 def _is_locative(text: str, place: Place) -> bool:
     before = text[max(0, place.start - 12) : place.start]
-    after = text[place.end : place.end + 4]
+    after = text[place.end : place.end + 16]
     return bool(_LOCATIVE_BEFORE.search(before) or _LOCATIVE_AFTER.match(after))

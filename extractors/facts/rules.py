@@ -58,6 +58,7 @@ class FactRule:
     strict_avoid: bool
     no_actor_ok: bool
     listable: bool
+    prefer_kind: str | None
     confidence: float
 
 
@@ -184,6 +185,7 @@ def _fact_rule(raw: dict[str, Any], *, path: str) -> FactRule:
         strict_avoid=bool(raw.get("strict_avoid", False)),
         no_actor_ok=bool(raw.get("no_actor_ok", False)),
         listable=bool(raw.get("listable", False)),
+        prefer_kind=raw.get("prefer_kind"),
         confidence=float(raw.get("confidence", 0.6)),
     )
 
