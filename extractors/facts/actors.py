@@ -281,7 +281,7 @@ def choose_actors(
         fitting = preferred if (preferred or rule.counterpart_role or rule.strict_avoid) else fitting
     preferred_kind = [m for m in fitting if m.kind == rule.prefer_kind and m.role != ROLE_MODIFIER]
     if preferred_kind:
-        # "과기정통부는 ... 법안이 국회 본회의에서 의결됐다고 밝혔다": the Assembly passed it, the ministry told it
+        # "과기정통부는 ... 국회 본회의에서 의결됐다고 밝혔다": the Assembly passed it, the ministry told it
         return Choice(
             tuple(dict.fromkeys(m.actor for m in preferred_kind[:1] if m.actor)), from_context=False
         )

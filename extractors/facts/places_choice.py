@@ -26,7 +26,8 @@ from extractors.facts.rules import LanguageRules
 _LOCATIVE_BEFORE = re.compile(r"(?i)(?:\bin|\binto|\bacross|\bthroughout|\bwithin)\s(?:the\s)?(?:[a-z]+\s)?$")
 _LOCATIVE_AFTER = re.compile(
     r"^\s?(?:国内|内|に|で|へ|にある|県|市|州|도|시|에|에서|내|국내|지역"
-    r"|등(?:\s?[가-힣]{1,4}){0,2}\s?(?:에|에서)|など(?:の[^\s、。]{1,6})?(?:に|で))"  # "영국·일본 등 주요 거점에"
+    # "영국·일본 등 주요 거점에", "英仏などの拠点に": a list closed by "etc." then the locative
+    r"|등(?:\s?[가-힣]{1,4}){0,2}\s?(?:에|에서)|など(?:の[^\s、。]{1,6})?(?:に|で))"
 )
 _ADEQUACY = re.compile(r"(?i)adequa|十分性|적정성")
 _NOT_A_TARGET = {"EU"}
