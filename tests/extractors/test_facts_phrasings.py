@@ -146,3 +146,30 @@ def test_the_seed_style_stake_demand() -> None:
 def test_amounts_as_news_writes_them(written: str, value: float, currency: str) -> None:
     found = find_amounts(written, 0, len(written), language="en")
     assert [(a.value, a.currency) for a in found][:1] == [(value, currency)]
+
+
+def test_examples_listed_after_an_act_each_get_it() -> None:
+    text = (
+        "The Guardian has blocked OpenAI's crawler from scraping its website. "
+        "Among the other publishers that did the same are CNN, Reuters and Bloomberg."
+    )
+    actors = {k[1] for k in _keys(text) if k[0] == "data_access_restriction"}
+    assert actors == {"The Guardian", "CNN", "Reuters", "Bloomberg"}
+
+
+def test_a_korean_list_closed_by_a_locative_names_each_country() -> None:
+    text = "오픈AI는 앞서 영국·프랑스·일본 등 주요 거점에 지사를 설립했다."
+    countries = {k[2] for k in _keys(text, "ko") if k[0] == "facility"}
+    assert countries == {"GB", "FR", "JP"}
+
+
+def test_a_law_in_force_with_no_body_named_has_no_actor() -> None:
+    text = (
+        "The Artificial Intelligence Act entered into force on August 1, its rules phased in over two years."
+    )
+    assert ("regulation", None, None, None) in _keys(text)
+
+
+def test_the_assembly_passes_what_a_ministry_announces() -> None:
+    text = "과학기술정보통신부는 AI 기본법 제정안이 26일 국회 본회의에서 의결됐다고 밝혔다."
+    assert {k[1] for k in _keys(text, "ko") if k[0] == "regulation"} == {"National Assembly (South Korea)"}
