@@ -92,7 +92,17 @@ def candidates(
         found.extend(produced)
         previous = produced
         earlier.extend(mentions)
-    return _merge(_one_owner_per_figure([_named_regulator(article, item) for item in found]))
+    return _merge(
+        _one_owner_per_figure([_adequacy_by_commission(_named_regulator(article, item)) for item in found])
+    )
+
+
+def _adequacy_by_commission(item: Found) -> Found:
+    """The EU finds a country adequate through the European Commission, whoever the text names."""
+    fact = item.fact
+    if fact.type == "regulation" and fact.actor == "European Union" and fact.target_country is not None:
+        return replace(item, fact=replace(fact, actor="European Commission"))
+    return item
 
 
 _SPENDING = ("investment", "gov_program")
