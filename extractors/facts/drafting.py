@@ -157,6 +157,21 @@ def _country_for(
     return CountryChoice(article.country, True)
 
 
+def _several_named(article: ArticleView, clause: Clause, choice: Choice) -> bool:
+    """Whether the figure belongs to several bodies: more than one actor chosen, or the one chosen
+    stands in a list of names the tables do not know ("AWS, Renault and Siemens")."""
+    if len(choice.actors) > 1:
+        return True
+    grammar = article.rules.grammar
+    for mention in clause.mentions:
+        if mention.actor is not None and mention.actor in choice.actors and not mention.coreference:
+            after = article.folded[mention.end : mention.end + 60]
+            before = article.folded[max(clause.start, mention.start - 40) : mention.start]
+            if grammar.name_list_after.match(after) or grammar.name_list_before.search(before):
+                return True
+    return False
+
+
 def facts_for(
     article: ArticleView,
     sentence: Sentence,
@@ -177,6 +192,8 @@ def facts_for(
     draft = _Draft(
         article, rule, sentence, clause, horizon, stage, cue_background, choice.from_context, revises
     )
+    if rule.amount == "required" and not rule.all_actors and _several_named(article, clause, choice):
+        return []  # "AWS, Renault and Siemens will invest $9 billion": a sum is no single actor's figure
     found = []
     named = {
         m.actor.name for m in mentions if m.actor is not None and m.kind == "company" and not m.coreference

@@ -96,6 +96,8 @@ class Grammar:
     source_before: re.Pattern[str]
     source_after: re.Pattern[str]
     examples: re.Pattern[str]
+    name_list_after: re.Pattern[str]
+    name_list_before: re.Pattern[str]
     fallback_window: int
 
 
@@ -253,6 +255,8 @@ def language_rules(language: str) -> LanguageRules:
             source_before=_single(grammar.get("source_before"), path=path, what="source_before"),
             source_after=_single(grammar.get("source_after"), path=path, what="source_after"),
             examples=_single(grammar.get("examples"), path=path, what="examples"),
+            name_list_after=_single(grammar.get("name_list_after"), path=path, what="name_list_after"),
+            name_list_before=_single(grammar.get("name_list_before"), path=path, what="name_list_before"),
             fallback_window=int(grammar.get("fallback_window", 0)),
         ),
         numbers={str(k): int(v) for k, v in table.get("numbers", {}).items()},

@@ -173,3 +173,14 @@ def test_a_law_in_force_with_no_body_named_has_no_actor() -> None:
 def test_the_assembly_passes_what_a_ministry_announces() -> None:
     text = "과학기술정보통신부는 AI 기본법 제정안이 26일 국회 본회의에서 의결됐다고 밝혔다."
     assert {k[1] for k in _keys(text, "ko") if k[0] == "regulation"} == {"National Assembly (South Korea)"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "France unveiled a $9 billion investment drive by AWS, Renault and Siemens to build data centres.",
+        "AWS, Microsoft and Google will together invest $30 billion in Japan over five years.",
+    ],
+)
+def test_a_sum_of_several_companies_is_no_single_actors_figure(text: str) -> None:
+    assert not [k for k in _keys(text) if k[0] in ("investment", "gov_program")]
