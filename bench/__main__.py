@@ -8,7 +8,9 @@
    memory after every 10k pages and the highest reading over the first and last 10k.
 
 Ends with one JSON line of the key figures. Other benchmarks:
-``python -m bench.article_quality``, ``python -m bench.evaluate_facts``,
+``python -m bench.article_quality``, ``python -m bench.evaluate_facts`` (own-words dev
+set; ``--demo`` for the demo corpus's labels), ``python -m bench.realnews score`` (the
+real-news set: tuning and frozen validation parts, ``--speed`` for articles per second),
 ``python -m bench.warehouse``.
 """
 
