@@ -244,15 +244,14 @@ def _cjk_amount(
 
 
 def _cjk_value(vocab: _Vocabulary, figure: str) -> float:
-    total = 0.0
+    """ "19억7천8백만" is 19 × 10^8 + (7천 + 8백) × 10^4: small units add up until a big unit applies."""
+    total = group = 0.0
     for number, small, unit in _CJK_PART.findall(figure):
-        part = float(number.replace(",", ""))
-        if small:
-            part *= vocab.cjk_small[small]
+        group += float(number.replace(",", "")) * (vocab.cjk_small[small] if small else 1.0)
         if unit:
-            part *= vocab.cjk_units[unit]
-        total += part
-    return total
+            total += group * vocab.cjk_units[unit]
+            group = 0.0
+    return total + group
 
 
 def _drop_overlaps(found: list[Amount]) -> list[Amount]:

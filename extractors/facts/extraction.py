@@ -12,6 +12,7 @@ the rest carry its probability.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
@@ -299,6 +300,8 @@ def _merge(found: list[Found]) -> list[Found]:
     for item in found:
         fact = item.fact
         if fact.amount is not None:
+            if _restated(item, kept.values()):
+                continue  # "3400억 원" then "2억5천만 달러(약 3417억 원)": one deal in two currencies
             key: tuple[object, ...] = (fact.type, fact.actor, fact.target_country, round(fact.amount, -3))
         else:
             key = (fact.type, fact.actor, fact.target_country, None, item.cue_background)
@@ -329,6 +332,27 @@ def _merge(found: list[Found]) -> list[Found]:
             )
         )
     ]
+
+
+RESTATED_WITHIN = 0.03  # two figures of one act in different currencies agree this closely in USD
+
+
+def _restated(item: Found, kept: Iterable[Found]) -> bool:
+    """Whether an earlier figure of the same type, actor and country is this one in another currency."""
+    fact = item.fact
+    if fact.amount_usd is None:
+        return False
+    for other in kept:
+        earlier = other.fact
+        if (
+            earlier.currency != fact.currency
+            and earlier.amount_usd is not None
+            and (earlier.type, earlier.actor, earlier.target_country)
+            == (fact.type, fact.actor, fact.target_country)
+            and abs(earlier.amount_usd - fact.amount_usd) <= RESTATED_WITHIN * earlier.amount_usd
+        ):
+            return True
+    return False
 
 
 def _other_parties(item: Found, parties_with_amount: dict[tuple[object, ...], set[str]]) -> bool:

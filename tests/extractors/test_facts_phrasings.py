@@ -184,3 +184,20 @@ def test_the_assembly_passes_what_a_ministry_announces() -> None:
 )
 def test_a_sum_of_several_companies_is_no_single_actors_figure(text: str) -> None:
     assert not [k for k in _keys(text) if k[0] in ("investment", "gov_program")]
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("19억7천8백만 원", 1.978e9), ("2조2600억원", 2.26e12), ("3천억 원", 3e11), ("780만 원", 7.8e6)],
+)
+def test_korean_small_units_add_up_before_the_big_one(written: str, value: float) -> None:
+    assert [a.value for a in find_amounts(written, 0, len(written), language="ko")] == [value]
+
+
+def test_one_deal_told_in_two_currencies_is_one_fact() -> None:
+    text = (
+        "오픈AI가 뉴스코프와 3400억 원 규모의 콘텐츠 라이선스 계약을 체결했다. "
+        "오픈AI는 뉴스코프와 5년 동안 2억5천만 달러 규모의 콘텐츠 라이선스 계약을 맺었다."
+    )
+    facts = extract_facts(text, language="ko", published=date(2024, 5, 23))
+    assert [(f.actor, f.amount, f.currency) for f in facts] == [("News Corp", 3.4e11, "KRW")]
