@@ -199,8 +199,11 @@ def _score(articles: list[rn.RealArticle], args: argparse.Namespace) -> int:
         f"part: {args.part}{' (unchecked included)' if args.unchecked else ''}; "
         f"{absent} articles skipped for want of cached text"
     )
-    print(evaluate_facts.format_report(report, quiet=not args.errors))
-    print(f"negatives with facts: {negatives_hit} of {sum(a.negative for a in labelled)}")
+    text = evaluate_facts.format_report(report, quiet=not args.errors)
+    total = f"negatives with facts: {negatives_hit} of {sum(a.negative for a in labelled)}"
+    print(text if args.errors else text.replace("negatives with facts: none", total))
+    if args.errors:
+        print(total)
     if args.calibration:
         print("\n" + _calibration(labelled))
     if args.speed:
