@@ -22,22 +22,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.evaluate_facts import LabelledArticle, LabelledFact, match_article
+from extractors.models import FACT_TYPES as MODEL_FACT_TYPES
 
 HERE = Path(__file__).resolve().parent
 LABELS_DIR = HERE / "labels"
 SECOND_DIR = HERE / "second"
-FACT_TYPES = frozenset(
-    {
-        "investment",
-        "facility",
-        "gov_program",
-        "enforcement",
-        "regulation",
-        "ownership_action",
-        "data_access_restriction",
-        "data_licensing",
-    }
-)
+FACT_TYPES = frozenset(MODEL_FACT_TYPES)
 LANGUAGES = frozenset({"en", "ja", "ko"})
 ARTICLE_KEYS = frozenset(
     {"id", "query", "rank", "url", "language", "published", "negative", "event", "reader", "checked", "facts"}

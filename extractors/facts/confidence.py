@@ -27,16 +27,6 @@ from importlib import resources
 from extractors.facts.errors import RulesError
 
 MODEL_FILE = "confidence.json"
-FACT_TYPES = (
-    "investment",
-    "facility",
-    "gov_program",
-    "enforcement",
-    "regulation",
-    "ownership_action",
-    "data_access_restriction",
-    "data_licensing",
-)
 
 
 @dataclass(frozen=True, slots=True)
