@@ -115,14 +115,15 @@ def load_batch(path: Path) -> list[RealArticle]:
 
 
 def load_labels(root: Path = LABELS_DIR) -> list[RealArticle]:
-    """Every article of every batch under ``root``; ids must be unique."""
+    """Every article of every batch under ``root``; ids and URLs must be unique."""
     articles: list[RealArticle] = []
     seen: dict[str, Path] = {}
     for path in sorted(root.glob("*.toml")):
         for article in load_batch(path):
-            if article.id in seen:
-                raise LabelError(f"{path}: id {article.id} is already used in {seen[article.id]}")
-            seen[article.id] = path
+            for key in (article.id, article.url):
+                if key in seen:
+                    raise LabelError(f"{path}: {key} is already in {seen[key]}")
+                seen[key] = path
             articles.append(article)
     return articles
 
