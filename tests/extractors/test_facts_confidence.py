@@ -86,9 +86,21 @@ def test_a_model_drops_unlikely_candidates_and_gives_the_rest_its_probability(
     assert [f.amount for f in extract_facts(text, language="en")] == [2.9e9, 1.2e9]
 
 
-def test_no_model_is_shipped_until_one_pays_on_validation() -> None:
-    """The model trained so far did not beat the rules' confidence on the validation part (README)."""
-    assert load_model() is None
+def test_shipped_model_calibrates_and_drops_nothing() -> None:
+    """The shipped model turns each fact's confidence into its probability; dropping candidates did not
+    pay out of fold (threshold 0), so it keeps every fact the rules find (README, "Confidence")."""
+    model = load_model()
+    assert model is not None and model.threshold == 0.0
+    text = (
+        "Microsoft will invest $2.9 billion over two years in Japan, the company said on Tuesday. "
+        "The plan also commits $1.2 billion to data centres in Japan by 2026."
+    )
+    found = extraction.candidates(text, language="en", version="t")
+    facts = extract_facts(text, language="en")
+    assert [f.amount for f in facts] == [i.fact.amount for i in found]
+    expected = [model.probability(features(i.situation)) for i in found if i.situation is not None]
+    assert [f.confidence for f in facts] == [pytest.approx(p, abs=1e-3) for p in expected]
+    assert facts[0].confidence > facts[1].confidence  # the borrowed actor is the less likely
 
 
 def test_threshold_search_weighs_misses_the_rules_never_proposed() -> None:
