@@ -59,8 +59,7 @@ def samples(articles: list[tuple[LabelledArticle, str]]) -> tuple[list[Sample], 
         right = {i for i, _ in pairs}
         labelled += len(article.facts)
         for index, item in enumerate(proposed):
-            if item.situation is not None:
-                found.append(Sample(features(item.situation), index in right, group))
+            found.append(Sample(features(item.situation), index in right, group))
     return found, labelled
 
 

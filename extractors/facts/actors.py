@@ -279,7 +279,11 @@ def choose_actors(
     if rule.avoid_role:
         preferred = [m for m in fitting if m.actor is not None and rule.avoid_role not in m.actor.roles]
         fitting = preferred if (preferred or rule.counterpart_role or rule.strict_avoid) else fitting
-    preferred_kind = [m for m in fitting if m.kind == rule.prefer_kind and m.role != ROLE_MODIFIER]
+    preferred_kind = (
+        [m for m in fitting if m.kind == rule.prefer_kind and m.role != ROLE_MODIFIER]
+        if rule.prefer_kind
+        else []
+    )
     if preferred_kind:
         # "과기정통부는 ... 국회 본회의에서 의결됐다고 밝혔다": the Assembly passed it, the ministry told it
         return Choice(

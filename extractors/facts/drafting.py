@@ -34,8 +34,8 @@ class Found:
     cue_background: bool
     keep_apart: bool
     sentence: int
-    parties: frozenset[str] = frozenset()
-    situation: CandidateSituation | None = None
+    parties: frozenset[str]
+    situation: CandidateSituation
 
 
 @dataclass(frozen=True, slots=True)

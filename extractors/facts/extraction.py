@@ -124,7 +124,7 @@ def _one_owner_per_figure(found: list[Found]) -> list[Found]:
     for items in claims.values():
         if len({item.fact.type for item in items}) < 2:
             continue
-        subjects = [i for i in items if i.situation is not None and i.situation.actor_role == "subject"]
+        subjects = [i for i in items if i.situation.actor_role == "subject"]
         if len({i.fact.type for i in subjects}) == 1:
             dropped.update(id(i) for i in items if i.fact.type != subjects[0].fact.type)
     return [item for item in found if id(item) not in dropped]
@@ -165,8 +165,8 @@ def _listed_examples(
 
 def _named_regulator(article: ArticleView, item: Found) -> Found:
     """A state named for an enforcement act ("France fines Google") is its regulator the article names."""
-    fact, situation = item.fact, item.situation
-    if fact.type != "enforcement" or situation is None or not situation.actor_by_place:
+    fact = item.fact
+    if fact.type != "enforcement" or not item.situation.actor_by_place:
         return item
     government = entity_named(fact.actor or "")
     regulators = [
@@ -187,9 +187,6 @@ def _scored(found: list[Found]) -> list[Fact]:
         return [item.fact for item in found]
     kept = []
     for item in found:
-        if item.situation is None:
-            kept.append(item.fact)
-            continue
         probability = model.probability(features(item.situation))
         if probability >= model.threshold:
             kept.append(replace(item.fact, confidence=round(probability, 3)))
