@@ -11,6 +11,7 @@ the rest carry its probability.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import replace
@@ -88,7 +89,7 @@ def candidates(
             ahead,
         )
         produced = _sentence_facts(article, sentence, mentions, earlier, last_actor)
-        if not produced and previous:
+        if not produced and sentence.index > 0:
             produced = _listed_examples(article, sentence, mentions, previous)
         found.extend(produced)
         previous = produced
@@ -141,10 +142,11 @@ def _listed_examples(
     before = article.sentences[sentence.index - 1]
     told = {item.fact.actor for item in previous}
     found: list[Found] = []
-    for fact_type in dict.fromkeys(item.fact.type for item in previous):
-        rule = next((r for r in rules.facts if r.type == fact_type and r.listable), None)
-        trigger = rule.trigger.search(article.folded, before.start, before.end) if rule else None
-        if rule is None or trigger is None:
+    # the act is the previous sentence's, whether or not it named anyone ("Other publishers have
+    # also blocked the crawler. Among them are ...")
+    for rule in rules.facts:
+        trigger = rule.trigger.search(article.folded, before.start, before.end) if rule.listable else None
+        if trigger is None:
             continue
         listed = [
             m
@@ -200,11 +202,20 @@ def _clauses(folded: str, sentence: Sentence, rules: LanguageRules) -> list[tupl
     for match in rules.grammar.clause_break.finditer(folded, sentence.start, sentence.end):
         if _inside_brackets(folded, sentence.start, match.start()):
             continue  # "a €290m (£246m; $324m) fine" is one clause
+        if _ends_list(folded, start, match.start()) and folded.startswith(",", match.start()):
+            continue  # "CNN, Bloomberg, and the Guardian have blocked ...": the list's last comma
         if match.start() - start >= 12 and sentence.end - match.end() >= 12:
             spans.append((start, match.start()))
             start = match.end()
     spans.append((start, sentence.end))
     return spans
+
+
+def _ends_list(folded: str, start: int, at: int) -> bool:
+    """Whether the text before ``at`` ends a list of short items ("CNN, the New York Times, Bloomberg")."""
+    head = re.sub(r"\s?[(（][^)）]{0,40}[)）]", "", folded[start:at])
+    items = head.split(",")
+    return len(items) >= 3 and all(0 < len(item.split()) <= 4 for item in items[1:])
 
 
 def _inside_brackets(folded: str, start: int, at: int) -> bool:
