@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -192,7 +193,17 @@ def _fact(item: dict[str, Any], where: str) -> RealFact:
 def cached_text(article: RealArticle, cache: Path | None = None) -> str | None:
     """The article's cached excerpt, or None where the cache lacks it."""
     path = (cache or cache_dir()) / f"{article.id}.txt"
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    return article_text(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+_CORPUS_DATE = re.compile(r"\A\s*date \d{4}-\d{2}-\d{2}\s+")
+
+
+def article_text(excerpt: str) -> str:
+    """The article as the pipeline would read it: some excerpts open with the corpus's own
+    ``date YYYY-MM-DD`` field, which is not the page's text and would hide the first sentence's
+    subject from the extractor."""
+    return _CORPUS_DATE.sub("", excerpt, count=1)
 
 
 def as_labelled(article: RealArticle, text: str) -> LabelledArticle:
