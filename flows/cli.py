@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from flows.backfill_cli import add_backfill_parser
+
 DEFAULT_DB = "news.duckdb"
 DEMO_TREND = "trend_investment_by_country_month"
 DEMO_PORT = 8765  # flows.demo.DEMO_PORT, repeated so --help needs no Prefect import
@@ -376,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     reextract.add_argument("--batch-size", type=int, default=200, metavar="N", help="pages per transaction")
     add_db(reextract)
     reextract.set_defaults(func=cmd_reextract)
+
+    add_backfill_parser(sub, add_db)
 
     export = sub.add_parser(
         "export",

@@ -30,6 +30,7 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.backfill import ingest_warc_sources, warc_one_off
 from flows.fetch import Discovery, Fetcher, FetchPolicy, TransientFetchError, discover
 from flows.health import detect_drift
 from flows.monitoring import (
@@ -187,6 +188,11 @@ def nightly_ingest(
     published_before: date | None = None,
     report_path: str | None = None,
     run_label: str = "nightly",
+    warcs: list[str] | None = None,
+    warc_hosts: list[str] | None = None,
+    warc_include: list[str] | None = None,
+    warc_exclude: list[str] | None = None,
+    warc_languages: list[str] | None = None,
 ) -> dict[str, Any]:
     """One ingest run over the sources file and/or inline sources, feeds, sitemaps and URLs.
 
@@ -208,12 +214,21 @@ def nightly_ingest(
         report_path: where to write the HTML trend report (default: beside the database,
             news.duckdb -> news.report.html; "" for none).
         run_label: prefix of the flow run name.
+        warcs: WARC or WARC.gz files (local paths or http(s) URLs) or CC-NEWS warc.paths.gz
+            listings to backfill from, one task per file (see README "Backfill from web archives").
+        warc_hosts, warc_include, warc_exclude, warc_languages: filters on the pages of ``warcs``:
+            hosts (subdomains included), URL regexes, article languages; the date range is
+            published_after/published_before (the page's date, else its WARC-Date).
     """
     logger = get_run_logger()
     library_logs_at_info()
     specs, defaults = resolve_sources(sources, sources_file, feeds, sitemaps, urls, allow_hosts)
+    specs += warc_one_off(
+        warcs or [], hosts=warc_hosts, include=warc_include, exclude=warc_exclude,
+        languages=warc_languages, allow_hosts=allow_hosts,
+    )  # fmt: skip
     if not specs:
-        raise ValueError("no sources: give sources_file, sources, feeds, sitemaps or urls")
+        raise ValueError("no sources: give sources_file, sources, feeds, sitemaps, urls or warcs")
     if published_after or published_before:
         specs = [
             replace(s, published_after=published_after, published_before=published_before) for s in specs
@@ -285,6 +300,8 @@ def _ingest(
             stats[spec.name] = SourceRunStats(spec.name, status="skipped", error=why)
         else:
             active.append(spec)
+    archived = [spec for spec in active if spec.kind == "warc"]  # read from files, not discovered
+    active = [spec for spec in active if spec.kind != "warc"]
 
     discoveries = {spec.name: discover_source.submit(spec, policy, run_id) for spec in active}
     work: list[tuple[SourceSpec, int, list[str]]] = []
@@ -320,6 +337,8 @@ def _ingest(
             collect(*in_flight.popleft())
     while in_flight:
         collect(*in_flight.popleft())
+    if archived:
+        stats.update(ingest_warc_sources(logger, archived, policy, db_path, run_id, batch_size))
 
     drifts = []
     for name, stat in stats.items():

@@ -8,7 +8,7 @@ A sources file is TOML (see ``sources.example.toml``)::
 
     [[source]]
     name = "nikkei-asia-tech"
-    kind = "rss"               # rss | atom | sitemap | urls | homepage
+    kind = "rss"               # rss | atom | sitemap | urls | homepage | warc
     url = "https://…/rss"      # feed, sitemap or homepage URL (``urls = [...]`` for kind urls)
     language = "en"            # a hint; the extractor detects the real language
     delay = 10.0               # optional per-source rate limit
@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-SourceKind = Literal["rss", "atom", "sitemap", "urls", "homepage"]
-KINDS: tuple[str, ...] = ("rss", "atom", "sitemap", "urls", "homepage")
+SourceKind = Literal["rss", "atom", "sitemap", "urls", "homepage", "warc"]
+KINDS: tuple[str, ...] = ("rss", "atom", "sitemap", "urls", "homepage", "warc")
 
 
 class SourcesFileError(ValueError):
@@ -52,6 +52,10 @@ class SourceSpec:
     enabled: bool = True
     published_after: date | None = None  # backfills: keep listed articles dated in this range
     published_before: date | None = None
+    hosts: tuple[str, ...] = ()  # kind warc: keep pages of these hosts (and their subdomains) only
+    languages: tuple[str, ...] = ()  # kind warc: keep articles in these languages only
+    base_url: str | None = None  # kind warc: where a listing's relative paths live (CC-NEWS: its bucket)
+    max_files: int | None = None  # kind warc: read at most this many files of a listing
 
     def in_range(self, published: date | None) -> bool:
         """Whether a listing entry's date falls in the source's range (undated entries pass)."""
@@ -82,7 +86,7 @@ class SourcesConfig:
     defaults: dict[str, Any] = field(default_factory=dict)
 
 
-_TUPLE_FIELDS = ("urls", "include", "exclude", "allow_hosts")
+_TUPLE_FIELDS = ("urls", "include", "exclude", "allow_hosts", "hosts", "languages")
 _KNOWN = set(SourceSpec.__dataclass_fields__)
 
 
@@ -108,6 +112,12 @@ def _build(entry: dict[str, Any], *, where: str) -> SourceSpec:
     if kind == "urls":
         if not values["urls"]:
             raise SourcesFileError(f"{where} ({name}): kind 'urls' needs urls = [...]")
+    elif kind == "warc":
+        if not (values.get("url") or values["urls"]):
+            raise SourcesFileError(
+                f"{where} ({name}): kind 'warc' needs url = ... or urls = [...]"
+                " (WARC files or a warc.paths.gz listing: local paths or http(s) URLs)"
+            )
     elif not values.get("url"):
         raise SourcesFileError(f"{where} ({name}): kind {kind!r} needs url = ...")
     for pattern in (*values["include"], *values["exclude"]):
@@ -115,7 +125,7 @@ def _build(entry: dict[str, Any], *, where: str) -> SourceSpec:
             re.compile(pattern)
         except re.error as exc:
             raise SourcesFileError(f"{where} ({name}): bad pattern {pattern!r}: {exc}") from exc
-    for url in (values.get("url"), *values["urls"]):
+    for url in (values.get("url"), *values["urls"]) if kind != "warc" else ():  # warc: local paths too
         if url and urlsplit(url).scheme not in ("http", "https"):
             raise SourcesFileError(f"{where} ({name}): only http(s) URLs, not {url!r}")
     return SourceSpec(**values)
