@@ -5,7 +5,10 @@
    same task functions without Prefect (fastest of two runs each, alternated);
 3. end to end: N pages (default 10,000) from a loopback site into DuckDB,
    with pages/s and peak/final memory; with ``--pages 100000`` also the
-   memory after every 10k pages and the highest reading over the first and last 10k.
+   memory after every 10k pages and the highest reading over the first and last 10k;
+4. WARC backfill: a 10,000-record WARC file through the flow, in pages/s against
+   fetching the same pages from loopback (step 3's run when it had 10,000 pages),
+   reading alone, and memory at each quarter of the file (``python -m bench.warc``).
 
 Ends with one JSON line of the key figures. Other benchmarks:
 ``python -m bench.article_quality``, ``python -m bench.evaluate_facts`` (own-words dev
@@ -21,6 +24,9 @@ import json
 
 from bench.e2e import e2e, prefect_overhead, prefect_server
 from bench.page_cost import page_cost
+from bench.warc import compare as warc_compare
+from bench.warc import figures as warc_figures
+from bench.warc import rows as warc_rows
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,15 +37,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--overhead-pages", type=int, default=1_000, help="pages for the Prefect overhead run"
     )
+    parser.add_argument(
+        "--warc-records", type=int, default=10_000, help="records in the WARC backfill run (0: skip it)"
+    )
     args = parser.parse_args(argv)
 
-    print("1/3 per-page processing vs trafilatura.extract (181 real pages, best of 3)…", flush=True)
+    print("1/4 per-page processing vs trafilatura.extract (181 real pages, best of 3)…", flush=True)
     cost = page_cost()
     with prefect_server() as env:
-        print(f"2/3 Prefect overhead ({args.overhead_pages:,} pages, with and without Prefect)…", flush=True)
+        print(f"2/4 Prefect overhead ({args.overhead_pages:,} pages, with and without Prefect)…", flush=True)
         plain, flow = prefect_overhead(args.overhead_pages, env=env)
-        print(f"3/3 end to end ({args.pages:,} pages)…", flush=True)
+        print(f"3/4 end to end ({args.pages:,} pages)…", flush=True)
         run = e2e(args.pages, env=env)
+        warc = None
+        if args.warc_records:
+            print(
+                f"4/4 WARC backfill ({args.warc_records:,} records) vs fetching the same pages…", flush=True
+            )
+            warc = warc_compare(args.warc_records, env, fetched=run)
     overhead = max(0.0, (flow.seconds - plain.seconds) / flow.seconds)
 
     rows = [
@@ -58,6 +73,9 @@ def main(argv: list[str] | None = None) -> None:
         "e2e_seconds": round(run.seconds, 1),
         "rss_mb_peak": round(run.rss_mb_peak, 1),
     }
+    if warc is not None:
+        rows += warc_rows(*warc)
+        figures |= warc_figures(*warc)
     if args.pages >= 100_000:
         by_10k = [run.rss_at(n) or run.rss_mb_final for n in range(10_000, run.pages + 1, 10_000)]
         at_10k, at_100k = by_10k[0], by_10k[9]

@@ -541,6 +541,15 @@ def _read_in_thread(
         out.put(("error", exc))
 
 
+def _copy(counter: Counter[str]) -> dict[str, int]:
+    """A copy of a counter the reader thread may be adding a key to at this moment."""
+    while True:
+        try:
+            return dict(counter)
+        except RuntimeError:  # "dictionary changed size during iteration": take it again
+            continue
+
+
 def _select(spec: SourceSpec, pages: list[WarcPage], db_path: str, counts: _Counts) -> list[WarcPage]:
     """Pages whose bytes are not stored yet, and not older than a stored copy."""
     stored = stored_copies(db_path, [p.url for p in pages])
@@ -614,8 +623,8 @@ def ingest_warc_file(
             location=location, run_id=run_id, kind="warc", source=spec.name, status=state,
             size_bytes=raw.tell() if raw else 0, records_read=counts.records_read,
             html_records=counts.html_records, pages_kept=kept, articles=loaded.articles,
-            facts=loaded.facts, failed_by_reason=dict(counts.failed),
-            skipped_by_reason=dict(counts.skipped), error=error, started_at=started,
+            facts=loaded.facts, failed_by_reason=_copy(counts.failed),
+            skipped_by_reason=_copy(counts.skipped), error=error, started_at=started,
             finished_at=datetime.now(),
         )  # fmt: skip
 
