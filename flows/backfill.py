@@ -59,7 +59,9 @@ def warc_one_off(
     ]  # fmt: skip
 
 
-@task(task_run_name="warc-{spec.name}-{file_no}", timeout_seconds=12 * 3600)
+# No task timeout: Prefect cannot interrupt a task in a worker thread, and a 1 GB file takes as long as
+# its download; a stalled download ends on the read timeout instead.
+@task(task_run_name="warc-{spec.name}-{file_no}")
 def warc_file_task(
     spec: SourceSpec,
     location: str,
@@ -169,7 +171,10 @@ def ingest_warc_sources(
     files_failed: Counter[str] = Counter()
     files_total: Counter[str] = Counter(spec.name for spec, _, _ in work)
 
+    totals = Counter[str]()
+
     def collect(spec: SourceSpec, location: str, future: Any) -> None:
+        totals["files"] += 1
         try:
             outcome: WarcFileOutcome = future.result()
         except Exception as exc:  # a bug or a warehouse error: the file stays not done
@@ -180,6 +185,18 @@ def ingest_warc_sources(
         stats[spec.name] = _merge(stats[spec.name], outcome)
         if outcome.file.status != "done":
             files_failed[spec.name] += 1
+        totals["records"] += outcome.file.records_read
+        totals["kept"] += outcome.file.pages_kept
+        if progress_id is not None:
+            update_progress_artifact(
+                UUID(progress_id),
+                100.0 * totals["files"] / len(work),
+                description=(
+                    f"WARC files read: {totals['files']}/{len(work)}, {totals['records']:,} records read,"
+                    f" {totals['kept']:,} pages kept; last: {Path(location).name} {outcome.file.status},"
+                    f" {outcome.file.records_read:,} records read, {outcome.file.pages_kept:,} pages kept"
+                ),
+            )
 
     for n, (spec, spec_policy, location) in enumerate(work, start=1):
         future = warc_file_task.submit(
@@ -195,6 +212,4 @@ def ingest_warc_sources(
         every_file_failed = files_total[name] > 0 and files_failed[name] == files_total[name]
         if unusable[name] or every_file_failed:
             stats[name] = replace(stat, status="failed", error=stat.error or "no WARC file could be read")
-    if progress_id is not None:
-        update_progress_artifact(UUID(progress_id), 100.0, description=f"WARC files read: {len(work)}")
     return stats

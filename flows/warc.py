@@ -438,7 +438,7 @@ def iter_pages(raw: _Raw, spec: SourceSpec, max_bytes: int, counts: _Counts) -> 
                 else:
                     reason = "truncated" if not raw.peek(1) else _damage_reason(exc, gzipped, False)
                 counts.failed[reason] += 1
-                raise StopReading(reason, f"unreadable {where}: {str(exc)[:200]}") from exc
+                raise StopReading(reason, f"unreadable {where}: {str(exc).strip()[:200]}") from exc
             reason = _damage_reason(exc, gzipped, it.err_count > 0)
             if not counted:
                 counts.failed[reason] += 1

@@ -113,16 +113,26 @@ def test_a_missing_file_is_one_line_on_stderr(tmp_path: Path, capsys: Any) -> No
 def test_a_killed_backfill_resumes_to_the_clean_result(
     prefect_api: None, tmp_path: Path, backfilled: Path
 ) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
     from prefect.settings import PREFECT_API_URL
 
-    from flows.cli import main
+    from flows.nightly import nightly_ingest
 
     big = tmp_path / "CC-NEWS-big.warc.gz"
     write_warc(big, [p for copy in range(4) for p in demo_pages(DEMO, copy=copy)])
     clean = tmp_path / "clean.duckdb"
-    assert main(["backfill", "--warc", str(big), "--db", str(clean)]) == 0
+    summary = nightly_ingest(db_path=str(clean), warcs=[str(big)], batch_size=10, run_label="backfill")
     expected = contents(clean)
     assert len(expected["articles"]) == 4 * 28
+    # the file's progress, as the ingest-progress artifact last showed it
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[summary["flow_run_id"]]))
+        )
+    progress = [a.description or "" for a in found if a.key == "ingest-progress"]
+    wanted = "1/1, 225 records read, 112 pages kept; last: CC-NEWS-big.warc.gz done,"
+    assert any(wanted in d for d in progress), progress
 
     env = dict(os.environ, PREFECT_API_URL=str(PREFECT_API_URL.value()), PREFECT_LOGGING_LEVEL="WARNING")
     killed = tmp_path / "killed.duckdb"
