@@ -332,3 +332,34 @@ def test_sources_file_takes_warc_sources(tmp_path: Path) -> None:
     path.write_text('[[source]]\nname = "x"\nkind = "warc"\n', "utf-8")
     with pytest.raises(SourcesFileError, match="kind 'warc' needs url"):
         load_sources(path)
+
+
+@pytest.mark.benchmarks
+def test_real_pages_from_a_warc_file_load_as_the_same_rows_as_fetched_ones(tmp_path: Path) -> None:
+    """The real benchmark pages, fetched from loopback by the nightly steps and read from a WARC file."""
+    import asyncio
+
+    from bench.site import serve_pages
+    from flows.pipeline import extract_pages, fetch_pages, load_batch
+    from tests.conftest import require_benchmark
+
+    require_benchmark("article-body")
+    count = 40
+    with serve_pages(count) as site:
+        urls = [f"{site.base_url}/p/{n}.html" for n in range(count)]
+        source = SourceSpec(name="archive", kind="urls", urls=tuple(urls), allow_hosts=(site.host,))
+        policy = FetchPolicy(per_host_delay_s=0.0, allow_hosts=frozenset({site.host}))
+        fetched_db = tmp_path / "fetched.duckdb"
+        batch = asyncio.run(fetch_pages(source, urls, policy, str(fetched_db), "run-1"))
+        load_batch("archive", extract_pages("archive", batch), str(fetched_db), "run-1")
+        publish(str(fetched_db))
+        bodies = {r.url: r.body for r in batch.results}
+    now = datetime.now().replace(microsecond=0)
+    path = tmp_path / "real.warc.gz"
+    write_warc(path, [ArchivedPage(url, body, now) for url, body in bodies.items() if body is not None])
+    warc_db = tmp_path / "warc.duckdb"
+    outcome = run(warc_db, str(path), FetchPolicy())
+    assert (outcome.file.pages_kept, outcome.file.failed_by_reason) == (count, {})
+    for table in ("articles", "facts"):
+        assert contents(warc_db)[table] == contents(fetched_db)[table]
+    assert len(contents(warc_db)["articles"]) > count * 0.8
