@@ -11,7 +11,16 @@ from warehouse.trends import trend_views
 log = logging.getLogger(__name__)
 
 # Raw page bytes stay in the warehouse: large, and third-party content.
-EXPORTED_TABLES = ("sources", "runs", "source_runs", "articles", "facts", "events", "fact_mentions")
+EXPORTED_TABLES = (
+    "sources",
+    "runs",
+    "source_runs",
+    "articles",
+    "facts",
+    "events",
+    "fact_mentions",
+    "warc_files",
+)
 PAGE_COLUMNS = (
     "url, source, final_url, status, http_status, reason, detail, content_type, charset, fetched_at"
 )
