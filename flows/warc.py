@@ -30,7 +30,7 @@ import queue
 import threading
 import time
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -142,9 +142,12 @@ class _Raw:
     """The bytes of one WARC file (local or remote) with a position, and a way past damage.
 
     ``resync(after)`` moves to the next gzip member header after offset
-    ``after``: by seeking for a local file, by reading on for a remote one
-    (whose bytes already read are gone).
+    ``after``: by seeking in a local file; in a download, from the last
+    ``HISTORY`` bytes it keeps (warcio reads ahead of the record it parses),
+    else by reading on.
     """
+
+    HISTORY = 4 * 1024 * 1024
 
     def __init__(self, stream: BinaryIO | Any, size: int | None, seekable: bool) -> None:
         self._stream = stream
@@ -152,6 +155,8 @@ class _Raw:
         self._seekable = seekable
         self._pos = 0
         self._pushback = b""
+        self._history: deque[bytes] = deque()  # the bytes just before _pos, oldest first (downloads only)
+        self._kept = 0
 
     def read(self, size: int = -1) -> bytes:
         if self._pushback:  # a short read is allowed: callers read until they get b""
@@ -160,23 +165,45 @@ class _Raw:
         else:
             out = bytes(self._stream.read(size))
         self._pos += len(out)
+        if not self._seekable and out:
+            self._history.append(out)
+            self._kept += len(out)
+            while self._kept - len(self._history[0]) >= self.HISTORY:
+                self._kept -= len(self._history.popleft())
         return out
 
     def tell(self) -> int:
         return self._pos
 
+    def _unread(self, data: bytes) -> None:
+        """Give back the last ``len(data)`` bytes read: the next reads return them again."""
+        self._pushback = data + self._pushback
+        self._pos -= len(data)
+        drop = len(data)
+        while drop and self._history:
+            last = self._history.pop()
+            self._kept -= len(last)
+            if len(last) > drop:
+                self._history.append(last[: len(last) - drop])
+                self._kept += len(last) - drop
+                drop = 0
+            else:
+                drop -= len(last)
+
     def peek(self, n: int) -> bytes:
         head = self.read(n)
-        self._pushback = head + self._pushback
-        self._pos -= len(head)
+        self._unread(head)
         return head
 
     def resync(self, after: int) -> bool:
         """Position at the next gzip member starting after ``after``; False at the end of the file."""
         start = after + 1
-        if self._seekable and start < self._pos:
-            self._stream.seek(start)
-            self._pos, self._pushback = start, b""
+        if start < self._pos:
+            if self._seekable:
+                self._stream.seek(start)
+                self._pos, self._pushback = start, b""
+            elif self._pos - self._kept <= start:
+                self._unread(b"".join(self._history)[start - (self._pos - self._kept) :])
         elif start > self._pos:
             self.read(start - self._pos)
         tail = b""
@@ -187,9 +214,7 @@ class _Raw:
             window = tail + chunk
             found = window.find(GZIP_MAGIC)
             if found >= 0:
-                back = window[found:]
-                self._pushback = back + self._pushback
-                self._pos -= len(back)
+                self._unread(window[found:])
                 return True
             tail = window[-(len(GZIP_MAGIC) - 1) :]
 

@@ -146,8 +146,9 @@ def good_pages() -> list[ArchivedPage]:
     return demo_pages(DEMO)[:6]
 
 
+@pytest.mark.parametrize("where", ["disk", "http"])
 def test_bad_records_are_counted_by_reason_and_reading_goes_on(
-    tmp_path: Path, good_pages: list[ArchivedPage]
+    where: str, tmp_path: Path, good_pages: list[ArchivedPage], request: pytest.FixtureRequest
 ) -> None:
     when = datetime(2024, 4, 2, 9)
     good = [_member(tmp_path, p) for p in good_pages]
@@ -165,10 +166,15 @@ def test_bad_records_are_counted_by_reason_and_reading_goes_on(
         [good[0], bytes(corrupt), good[1], _lie(good[2], +300), good[3], _lie(good[4], -40), huge, binary,
          image, missing, good[5], cut[: len(cut) // 2]]
     )  # fmt: skip
-    path = tmp_path / "bad.warc.gz"
-    path.write_bytes(data)
     db = tmp_path / "news.duckdb"
-    outcome = run(db, str(path))
+    if where == "disk":
+        path = tmp_path / "bad.warc.gz"
+        path.write_bytes(data)
+        outcome = run(db, str(path))
+    else:  # the same bytes from a loopback server: damage is skipped without seeking back in the file
+        served = request.getfixturevalue("served")
+        (request.getfixturevalue("demo_warc").parent / "bad.warc.gz").write_bytes(data)
+        outcome = run(db, f"{served}/bad.warc.gz", LOOPBACK)
     assert outcome.file.failed_by_reason == {
         "corrupt_gzip": 1, "length_mismatch": 2, "too_large": 1, "binary": 1, "not_html": 1, "truncated": 1,
     }  # fmt: skip
