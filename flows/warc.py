@@ -31,7 +31,8 @@ import threading
 import time
 import zlib
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -48,8 +49,8 @@ from flows.fetch import FetchError, FetchPolicy, FetchResult
 from flows.fetch.stream import open_remote
 from flows.pipeline import BatchOutcome, FetchedBatch, extract_pages, load_batch
 from flows.sources import SourceSpec
-from warehouse import body_hash
-from warehouse.warc_files import WarcFileRecord, stored_copies
+from warehouse import PageRecord, body_hash
+from warehouse.warc_files import StoredCopy, WarcFileRecord, stored_copies
 
 log = logging.getLogger(__name__)
 
@@ -575,12 +576,21 @@ def _copy(counter: Counter[str]) -> dict[str, int]:
             continue
 
 
-def _select(spec: SourceSpec, pages: list[WarcPage], db_path: str, counts: _Counts) -> list[WarcPage]:
-    """Pages whose bytes are not stored yet, and not older than a stored copy."""
+def _select(
+    spec: SourceSpec,
+    pages: list[WarcPage],
+    db_path: str,
+    counts: _Counts,
+    handed: Mapping[str, StoredCopy],
+) -> list[WarcPage]:
+    """Pages whose bytes are not stored yet, and not older than a stored copy.
+
+    ``handed`` are the pages of the batch being loaded now: stored as soon as its load commits.
+    """
     stored = stored_copies(db_path, [p.url for p in pages])
     keep = []
     for page in pages:
-        copy = stored.get(page.url)
+        copy = handed.get(page.url) or stored.get(page.url)
         if copy is not None and copy.content_hash == body_hash(page.body):
             counts.skipped["already_stored"] += 1
         elif copy is not None and copy.fetched_at is not None and copy.fetched_at > page.warc_date:
@@ -588,6 +598,20 @@ def _select(spec: SourceSpec, pages: list[WarcPage], db_path: str, counts: _Coun
         else:
             keep.append(page)
     return keep
+
+
+def _extract(spec: SourceSpec, pages: list[WarcPage], counts: _Counts) -> list[PageRecord]:
+    """The pipeline's extraction of a batch, then the date and language filters."""
+    records = extract_pages(spec.name, FetchedBatch([p.as_fetch_result() for p in pages], {}))
+    wanted = []
+    for record, page in zip(records, pages, strict=True):
+        if not spec.in_range(_page_day(record, page)):
+            counts.skipped["date"] += 1
+        elif spec.languages and record.article is not None and record.article.language not in spec.languages:
+            counts.skipped["language"] += 1
+        else:
+            wanted.append(record)
+    return wanted
 
 
 def _page_day(record: Any, page: WarcPage) -> date:
@@ -653,55 +677,74 @@ def ingest_warc_file(
             finished_at=datetime.now(),
         )  # fmt: skip
 
-    try:
+    def next_pages() -> list[WarcPage] | None:
+        """The reader's next batch, None at the end; raises what stopped the reader."""
+        nonlocal raw
         while True:
             kind, item = pipe.get()
             if kind is _END:
-                break
+                return None
             if kind == "raw":
                 raw = item
-                continue
-            if kind == "error":
+            elif kind == "error":
                 raise item
-            pages = _select(spec, item, db_path, counts)
-            if not pages:
-                continue
-            records = extract_pages(spec.name, FetchedBatch([p.as_fetch_result() for p in pages], {}))
-            wanted = []
-            for record, page in zip(records, pages, strict=True):
-                if not spec.in_range(_page_day(record, page)):
-                    counts.skipped["date"] += 1
-                elif (
-                    spec.languages
-                    and record.article is not None
-                    and (record.article.language not in spec.languages)
-                ):
-                    counts.skipped["language"] += 1
-                else:
-                    wanted.append(record)
+            else:
+                return list(item)
+
+    # Batch N is loaded in a thread while batch N+1 is extracted. Batch N+1 is checked against the
+    # stored copies before batch N's load begins (the writer is free then), and against batch N's
+    # pages themselves, so a page is skipped exactly when it would be one batch after another.
+    loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-load")
+    in_load: Future[BatchOutcome] | None = None
+
+    def settle() -> None:
+        nonlocal in_load, loaded
+        if in_load is not None:
+            future, in_load = in_load, None
+            loaded = _add(loaded, future.result())
+
+    failure: Exception | None = None
+    try:
+        batch = next_pages()
+        pages = _select(spec, batch, db_path, counts, {}) if batch is not None else None
+        while pages is not None:
+            wanted = _extract(spec, pages, counts) if pages else []
+            try:
+                following = next_pages()
+            except (StopReading, FetchError, OSError) as exc:  # this batch is still loaded
+                failure, following = exc, None
+            settle()
+            handed = {
+                r.url: StoredCopy(body_hash(r.body), r.fetched_at) for r in wanted if r.body is not None
+            }
+            pages = _select(spec, following, db_path, counts, handed) if following is not None else None
             if wanted:
-                loaded = _add(loaded, load_batch(spec.name, wanted, db_path, run_id))
+                in_load = loader.submit(load_batch, spec.name, wanted, db_path, run_id)
                 kept += len(wanted)
             if progress is not None:
                 fraction = raw.tell() / raw.size if raw is not None and raw.size else None
                 progress(snapshot("running"), fraction)
-    except StopReading as exc:
-        status, error = "failed", f"{exc.reason}: {exc}"
-    except FetchError as exc:
-        counts.failed[exc.reason] += 1
-        status, error = "failed", f"{exc.reason}: {exc}"
-    except FileNotFoundError as exc:
-        counts.failed["not_found"] += 1
-        status, error = "failed", f"not_found: no file {exc.filename}"
-    except OSError as exc:
-        counts.failed["unreadable"] += 1
-        status, error = "failed", f"unreadable: {exc}"
+    except (StopReading, FetchError, OSError) as exc:
+        failure = exc
     finally:
         stop.set()
         while reader.is_alive():  # unblock a reader waiting on a full queue, then let it finish
             with contextlib.suppress(queue.Empty):
                 pipe.get(timeout=0.1)
         reader.join()
+        loader.shutdown(wait=True)
+    settle()  # the pages read before damage that stopped the file are loaded all the same
+    if isinstance(failure, StopReading):
+        status, error = "failed", f"{failure.reason}: {failure}"
+    elif isinstance(failure, FetchError):
+        counts.failed[failure.reason] += 1
+        status, error = "failed", f"{failure.reason}: {failure}"
+    elif isinstance(failure, FileNotFoundError):
+        counts.failed["not_found"] += 1
+        status, error = "failed", f"not_found: no file {failure.filename}"
+    elif isinstance(failure, OSError):
+        counts.failed["unreadable"] += 1
+        status, error = "failed", f"unreadable: {failure}"
     record = snapshot(status)
     if progress is not None:
         progress(record, 1.0)
