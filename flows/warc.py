@@ -5,7 +5,8 @@ or a CC-NEWS ``warc.paths.gz`` listing of them. Each file is one unit of work
 (:func:`ingest_warc_file`):
 
 * the file is read record by record with warcio, never held whole in memory
-  (a reader thread fills a queue of at most two batches);
+  (a reader thread fills a queue of at most two batches, and one batch is
+  loaded while the next is extracted: five batches of pages at most);
 * only HTML response records of the wanted hosts and URL patterns go on. Each
   becomes the same :class:`FetchResult` a fetched page is (its URL the record's
   WARC-Target-URI, its fetch time the WARC-Date) and goes through the same
@@ -649,7 +650,8 @@ def ingest_warc_file(
 
     Pages are extracted and loaded a batch at a time through the nightly
     pipeline's own steps, while a reader thread reads the next batches (at most
-    two waiting). The returned record is what ``warc_files`` keeps.
+    two waiting) and a loader thread loads the previous one. The returned
+    record is what ``warc_files`` keeps.
     """
     started = datetime.now()
     counts = _Counts()
