@@ -212,4 +212,6 @@ def ingest_warc_sources(
         every_file_failed = files_total[name] > 0 and files_failed[name] == files_total[name]
         if unusable[name] or every_file_failed:
             stats[name] = replace(stat, status="failed", error=stat.error or "no WARC file could be read")
+        elif files_total[name] == 0 and not stat.failed:  # nothing new: no yield to judge drift by
+            stats[name] = replace(stat, status="skipped", error="every WARC file was done by an earlier run")
     return stats

@@ -98,6 +98,14 @@ def test_a_second_backfill_changes_nothing(backfilled: Path, two_files: list[Pat
     assert main(["backfill", *(f"--warc={f}" for f in two_files), "--db", str(backfilled)]) == 0
     assert "every file was done by an earlier run" in capsys.readouterr().out
     assert contents(backfilled) == before
+    con = duckdb.connect(str(backfilled), read_only=True)
+    try:  # a run with nothing new is no yield drop: the source's health and drift history are untouched
+        statuses = con.execute(
+            "SELECT r.status FROM source_runs r JOIN runs u USING (run_id) ORDER BY u.started_at"
+        )
+        assert [r[0] for r in statuses.fetchall()] == ["ok", "skipped"]
+    finally:
+        con.close()
 
 
 def test_a_missing_file_is_one_line_on_stderr(tmp_path: Path, capsys: Any) -> None:
