@@ -12,9 +12,9 @@ Each chart embeds its view's rows as ``<script type="application/json"
 id="data-…">`` beside the drawing, so the report equals ``SELECT * FROM trend_…``
 by construction and anyone can check it.
 
-``since`` keeps the months and weeks that contain or follow it in the time
-charts, and the events first seen on or after it in the table; the top-actors
-view has no date and stays all-time (its caption says so).
+``since`` narrows every part of the page: the months and weeks that contain
+or follow it in the time charts, and the events first reported on or after it
+in the top-actors chart and in the events table (with its count).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import json
 import shutil
 import struct
 import subprocess
+import sys
 import zlib
 from collections import Counter, defaultdict
 from datetime import date, datetime
@@ -229,21 +230,42 @@ def test_nothing_is_loaded_from_anywhere(report: tuple[ReportSummary, str]) -> N
     assert "default-src 'none'" in html
 
 
-def test_since_narrows_time_charts_and_events(db: str, tmp_path: Path) -> None:
+def test_since_narrows_every_chart_and_the_events_table(db: str, tmp_path: Path) -> None:
     summary = write_report(db, str(tmp_path / "r.html"), since=date(2024, 2, 10))
-    parsed = Page(Path(summary.path).read_text("utf-8"))
+    html = Path(summary.path).read_text("utf-8")
+    parsed = Page(html)
     checks = {
         "investment": "SELECT * FROM trend_investment_by_country_month WHERE month >= '2024-02'",
         "facts": "SELECT * FROM trend_facts_by_type_week WHERE week >= '2024-02-05'",
         "sovereignty": "SELECT * FROM trend_sovereignty_actions WHERE month >= '2024-02'",
-        "actors": "SELECT * FROM trend_top_actors",  # the view has no date: all time
         "topics": "SELECT * FROM trend_topics_week WHERE week >= '2024-02-05'",
+        # The view has no date column: its figures recounted over the events reported from then on.
+        "actors": "SELECT actor, count(*), round(COALESCE(sum(amount_usd), 0) / 1e9, 2),"
+        " string_agg(DISTINCT fact_type, ', ' ORDER BY fact_type), max(event_date) FROM events"
+        " WHERE is_current AND actor IS NOT NULL AND event_date >= DATE '2024-02-10' GROUP BY actor",
     }
     for key, sql in checks.items():
         assert ordered(parsed.json[f"data-{key}"]["rows"]) == ordered(view_rows(db, sql)[1]), key
     assert [r[1] for r in parsed.json["data-investment"]["rows"]].count("2024-01") == 0
-    summary = write_report(db, str(tmp_path / "r.html"), since=date(2026, 11, 20))
-    assert (summary.events_shown, summary.current_events) == (1, 1)
+    actors = {r[0] for r in parsed.json["data-actors"]["rows"]}
+    assert "Amazon Web Services" not in actors and "Data Protection Commission" not in actors
+    assert "TSMC" in actors and "OpenAI" in actors
+
+    _, expected = view_rows(db, "SELECT actor, CAST(event_date AS VARCHAR) FROM events WHERE is_current"
+                                " AND event_date >= DATE '2024-02-10' ORDER BY first_seen_at DESC")  # fmt: skip
+    _, everything = view_rows(db, "SELECT count(*) FROM events WHERE is_current")
+    assert 0 < len(expected) < everything[0][0], "the fixture should have events on both sides of the date"
+    rows = [r for r in parsed.rows if r]
+    assert [r[2] for r in rows] == [e[0] for e in expected]
+    assert all(r[0].endswith(e[1]) for r, e in zip(rows, expected, strict=True))  # "reported <date>"
+    assert (summary.events_shown, summary.current_events) == (len(expected), len(expected))
+    assert (
+        f"The {len(expected)} newest of {len(expected)} current events first reported on or after 2024-02-10"
+        in html
+    )
+
+    summary = write_report(db, str(tmp_path / "r.html"), since=date(2024, 4, 20))
+    assert (summary.events_shown, summary.current_events) == (2, 2)  # Microsoft in ID; A&B <Government>
 
 
 def test_empty_warehouse_says_no_data_yet(tmp_path: Path) -> None:
@@ -353,3 +375,17 @@ def test_report_renders_in_headless_chromium(report: tuple[ReportSummary, str], 
     assert pixels.most_common(1)[0][1] < 0.9 * sum(pixels.values()), "the page is almost all one colour"
     chart_blue = bytes.fromhex("4e79a7")  # the investment chart's first series
     assert pixels[chart_blue] > 500, "the first chart's columns are not on screen"
+
+
+def test_report_since_through_the_command_line(db: str, tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "newsfacts"
+    out = tmp_path / "since.html"
+    command = [str(exe), "report", "--db", db, "--out", str(out), "--since", "2024-04-20"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "2 of 2 events" in done.stdout
+    html = out.read_text("utf-8")
+    assert "The 2 newest of 2 current events first reported on or after 2024-04-20" in html
+    assert {r[2] for r in Page(html).rows if r} == {"Microsoft", "A&B <Government>"}
+    bad = subprocess.run([*command[:-1], "April"], capture_output=True, text=True, timeout=120, check=False)
+    assert bad.returncode == 2 and "--since takes a date like 2024-01-31" in bad.stderr
