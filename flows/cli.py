@@ -344,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--port",
         type=int,
         default=DEMO_PORT,
-        help=f"port of the local demo server (default {DEMO_PORT}: re-runs see the same URLs; 0: any)",
+        help=f"port of the local demo server (default {DEMO_PORT}; 0: any free one; every port loads the same"
+        " articles)",
     )
     add_db(demo)
     demo.set_defaults(func=cmd_demo)

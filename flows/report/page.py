@@ -122,7 +122,8 @@ def render_events(data: ReportData) -> str:
         f'<td><span class="chip" style="border-color:{FACT_COLOURS.get(e.fact_type, svg.OTHER_COLOUR)}">'
         f"{escape(e.fact_type)}</span></td><td>{escape(e.actor or '')}</td>"
         f'<td class="num">{_amount(e)}</td><td>{_country(e)}</td><td class="num">{e.mentions}</td>'
-        f'<td class="evidence"><q{_lang(e.language)}>{escape(e.evidence)}</q>{_evidence_link(e.evidence_url)}</td>'
+        f'<td class="evidence"><q{_lang(e.language)}>{escape(e.evidence)}</q>'
+        f"{_evidence_link(e.evidence_url)}</td>"
         "</tr>"
         for e in data.events
     ]

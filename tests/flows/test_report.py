@@ -251,8 +251,11 @@ def test_since_narrows_every_chart_and_the_events_table(db: str, tmp_path: Path)
     assert "Amazon Web Services" not in actors and "Data Protection Commission" not in actors
     assert "TSMC" in actors and "OpenAI" in actors
 
-    _, expected = view_rows(db, "SELECT actor, CAST(event_date AS VARCHAR) FROM events WHERE is_current"
-                                " AND event_date >= DATE '2024-02-10' ORDER BY first_seen_at DESC")  # fmt: skip
+    _, expected = view_rows(
+        db,
+        "SELECT actor, CAST(event_date AS VARCHAR) FROM events WHERE is_current"
+        " AND event_date >= DATE '2024-02-10' ORDER BY first_seen_at DESC",
+    )
     _, everything = view_rows(db, "SELECT count(*) FROM events WHERE is_current")
     assert 0 < len(expected) < everything[0][0], "the fixture should have events on both sides of the date"
     rows = [r for r in parsed.rows if r]
