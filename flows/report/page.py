@@ -151,13 +151,12 @@ _CSS = """
 *{box-sizing:border-box}
 body{margin:0;background:#f6f6f4;color:var(--ink);
  font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK JP",sans-serif}
-:lang(ja){font-family:system-ui,-apple-system,"Segoe UI","Hiragino Kaku Gothic ProN","Hiragino Sans",
- "Yu Gothic UI","Yu Gothic",YuGothic,Meiryo,"Noto Sans CJK JP","Noto Sans JP","Source Han Sans JP",
- "IPAexGothic","TakaoGothic",sans-serif}
-:lang(ko){font-family:system-ui,-apple-system,"Segoe UI","Apple SD Gothic Neo","Malgun Gothic",
- "Noto Sans CJK KR","Noto Sans KR","Source Han Sans KR",NanumGothic,"UnDotum",sans-serif}
-:lang(zh){font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",
- "Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC",sans-serif}
+:lang(ja){font-family:"Hiragino Kaku Gothic ProN","Hiragino Sans","Yu Gothic UI","Yu Gothic",YuGothic,Meiryo,
+ "Noto Sans CJK JP","Noto Sans JP","Source Han Sans JP","IPAexGothic","IPAGothic","TakaoGothic",sans-serif}
+:lang(ko){font-family:"Apple SD Gothic Neo","Malgun Gothic","Noto Sans CJK KR","Noto Sans KR",
+ "Source Han Sans KR",NanumGothic,"UnDotum",sans-serif}
+:lang(zh){font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC",
+ sans-serif}
 header,main,footer{max-width:1200px;margin:0 auto;padding:0 24px}
 header{padding-top:24px}
 h1{font-size:24px;margin:0 0 4px}
@@ -187,7 +186,8 @@ td:first-child{white-space:nowrap}
 .evidence q{quotes:"\\201C" "\\201D"}
 .evidence a{white-space:nowrap;font-size:12px}
 footer{padding-bottom:24px;font-size:12px}
-@media print{body{background:#fff}section{break-inside:avoid;border:0;padding:0}nav{display:none}}
+@media print{body{background:#fff}section{break-inside:avoid;border:0;padding:0}nav{display:none}
+ .scroll{overflow:visible}table{min-width:0}}
 """
 
 # Nothing on the page may load anything; links (navigation) still work.

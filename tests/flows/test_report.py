@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import struct
 import subprocess
 import sys
+import unicodedata
 import zlib
 from collections import Counter, defaultdict
 from datetime import date, datetime
@@ -28,9 +30,11 @@ HOSTILE = "Fine of <script>alert('x')</script> & <b>more</b>"
 VIEWS = {chart.key: chart.view for chart in CHARTS}
 
 
-def page(n: int, published: date, site: str, *facts: Fact, topics: tuple[str, ...] = ()) -> PageRecord:
+def page(
+    n: int, published: date, site: str, *facts: Fact, topics: tuple[str, ...] = (), language: str = "en"
+) -> PageRecord:
     url = f"https://{site}.example/{n}"
-    article = Article(url=url, canonical_url=url, title="t", text="x", published=published, language="en",
+    article = Article(url=url, canonical_url=url, title="t", text="x", published=published, language=language,
                       site_name=site)  # fmt: skip
     return PageRecord(url=url, source="s", status="fetched", checked_at=NOW, article=article, facts=facts,
                       topics=topics)  # fmt: skip
@@ -392,3 +396,122 @@ def test_report_since_through_the_command_line(db: str, tmp_path: Path) -> None:
     assert {r[2] for r in Page(html).rows if r} == {"Microsoft", "A&B <Government>"}
     bad = subprocess.run([*command[:-1], "April"], capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 2 and "--since takes a date like 2024-01-31" in bad.stderr
+
+
+# --- Japanese and Korean text in a real browser ----------------------------------------------------------
+
+JA_EVIDENCE = "米マイクロソフトは日本のクラウドとAIの計算基盤に今後2年間で29億ドルを投資すると発表した。"
+KO_EVIDENCE = "아마존웹서비스는 2027년까지 한국 클라우드 인프라에 7조8500억원을 투자한다고 밝혔다."
+
+
+def cjk_fonts_missing() -> str | None:
+    """Why the CJK check cannot run here, or None (`make test` installs fonts-noto-cjk when root)."""
+    if CHROMIUM is None:
+        return NO_CHROMIUM
+    for lang in ("ja", "ko"):
+        listed = subprocess.run(
+            ["fc-list", f":lang={lang}", "family"], capture_output=True, text=True, check=False
+        )
+        if not listed.stdout.strip():
+            return f"no font for :lang={lang} (apt-get install fonts-noto-cjk; `make test` does it as root)"
+    return None
+
+
+def pdf_glyphs_by_font(pdf: bytes) -> dict[str, set[str]]:
+    """Which characters a PDF draws with which font family, read from each font's ToUnicode map.
+
+    Chromium (Skia) writes plain objects, no object streams: each font names its
+    descriptor (``/FontFamily`` or ``/FontName``) and its ``/ToUnicode`` CMap stream.
+    """
+    objects = {int(n): body for n, body in re.findall(rb"(\d+) 0 obj(.*?)endobj", pdf, re.S)}
+
+    def stream(n: int) -> bytes:
+        body = objects[n]
+        data = body.split(b"stream", 1)[1].lstrip(b"\r\n").rsplit(b"endstream", 1)[0]
+        return zlib.decompressobj().decompress(data) if b"/FlateDecode" in body else data
+
+    def family(n: int) -> str:
+        body = objects[n]
+        found = re.search(rb"/FontFamily \((.*?)\)", body) or re.search(
+            rb"/FontName /(?:[A-Z]{6}\+)?(\S+)", body
+        )
+        return found.group(1).decode("latin-1") if found else "?"
+
+    def unicode_text(hex_text: bytes) -> str:
+        # NFKC: where one glyph serves two code points, the map may name the other one (a Kangxi
+        # radical such as U+2F47 for 日 U+65E5).
+        return unicodedata.normalize("NFKC", bytes.fromhex(hex_text.decode()).decode("utf-16-be"))
+
+    drawn: dict[str, set[str]] = defaultdict(set)
+    for body in objects.values():
+        if b"/Type /Font" not in body or b"/ToUnicode" not in body:
+            continue
+        descriptor = re.search(rb"/FontDescriptor (\d+) 0 R", body)
+        if descriptor is None:  # a Type0 font: its descriptor hangs off the descendant font
+            child = re.search(rb"/DescendantFonts \[(\d+) 0 R\]", body)
+            descriptor = (
+                re.search(rb"/FontDescriptor (\d+) 0 R", objects[int(child.group(1))]) if child else None
+            )
+        name = family(int(descriptor.group(1))) if descriptor else "?"
+        cmap = stream(int(re.search(rb"/ToUnicode (\d+) 0 R", body).group(1)))  # type: ignore[union-attr]
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+            drawn[name].update(
+                unicode_text(dst) for _, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block)
+            )
+        for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+            for lo, hi, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                first = ord(bytes.fromhex(dst.decode()).decode("utf-16-be")[0])
+                span = range(int(hi, 16) - int(lo, 16) + 1)
+                drawn[name].update(unicodedata.normalize("NFKC", chr(first + i)) for i in span)
+    return drawn
+
+
+def declared_stack(html: str, lang: str) -> list[str]:
+    """The font families the page's CSS declares for ``:lang(…)``, in order."""
+    rule = re.search(rf":lang\({lang}\)\{{font-family:(.*?)\}}", html, re.S)
+    assert rule, f"the page declares no font stack for {lang}"
+    return [name.strip().strip('"') for name in rule.group(1).split(",")]
+
+
+def is_cjk(char: str) -> bool:
+    return char >= "\u3040" and not ("\uff00" <= char <= "\uff0f")  # kana, Han, Hangul; not fullwidth ASCII
+
+
+@pytest.mark.skipif(cjk_fonts_missing() is not None, reason=str(cjk_fonts_missing()))
+def test_japanese_and_korean_events_render_with_real_cjk_glyphs(tmp_path: Path) -> None:
+    path = str(tmp_path / "cjk.duckdb")
+    with writer(path) as con:
+        load_records(con, [
+            page(1, date(2024, 4, 10), "nikkei", fact("investment", "Microsoft", "JP", evidence=JA_EVIDENCE,
+                                                      **usd(2.9e9)), language="ja"),
+            page(2, date(2023, 10, 12), "etnews", fact("investment", "Amazon Web Services", "KR",
+                                                       evidence=KO_EVIDENCE, **usd(6.01e9, "KRW", 7.85e12)),
+                 language="ko"),
+            page(3, date(2024, 4, 30), "wire", fact("investment", "Microsoft", "ID", **usd(1.7e9))),
+        ], run_id="r1")  # fmt: skip
+        rebuild_events(con, run_id="r1")
+    publish(path)
+    report = Path(write_report(path, str(tmp_path / "cjk.html")).path)
+    html = report.read_text("utf-8")
+    assert f'<q lang="ja">{JA_EVIDENCE}</q>' in html and f'<q lang="ko">{KO_EVIDENCE}</q>' in html
+    assert html.count("<q>") == 1, "the English event's evidence carries no CJK lang"
+
+    pdf = tmp_path / "cjk.pdf"
+    command = [
+        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+        report.as_uri(),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and pdf.exists(), done.stderr[-2000:]
+    drawn = pdf_glyphs_by_font(pdf.read_bytes())
+    for lang, text in (("ja", JA_EVIDENCE), ("ko", KO_EVIDENCE)):
+        stack = declared_stack(html, lang)
+        # Every Japanese/Korean character is drawn from a font the page declares for that language: a
+        # character with no glyph would come from another font (a .notdef box) and be missing here.
+        from_stack = set().union(*(chars for name, chars in drawn.items() if name in stack))
+        missing = {c for c in text if is_cjk(c)} - from_stack
+        assert not missing, (lang, sorted(missing), {name: len(chars) for name, chars in drawn.items()})
+    families = {name for name, chars in drawn.items() if "투" in chars or "資" in chars}
+    assert any("KR" in name for name in families) and any("JP" in name for name in families), families
