@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from extractors.models import Article, Fact
-from flows.report import ReportSummary, render_report, write_report
+from flows.report import ReportSummary, render_markdown, render_report, write_report
 from flows.report.charts import CHARTS
 from flows.report.page import render_events
 from warehouse import PageRecord, load_records, publish, reader, rebuild_events, writer
@@ -273,6 +273,43 @@ def test_since_narrows_every_chart_and_the_events_table(db: str, tmp_path: Path)
 
     summary = write_report(db, str(tmp_path / "r.html"), since=date(2024, 4, 20))
     assert (summary.events_shown, summary.current_events) == (2, 2)  # Microsoft in ID; A&B <Government>
+
+
+def markdown_rows(text: str, heading: str) -> list[list[str]]:
+    """The cells of the markdown table under ``## heading``."""
+    section = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]  # past the header
+    return [[c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows]
+
+
+def test_artifact_markdown_carries_the_key_tables(db: str, report: tuple[ReportSummary, str]) -> None:
+    summary = report[0]
+    text = render_markdown(summary.data, summary.path)
+    assert f"]({Path(summary.path).resolve().as_uri()})" in text and "10 current events" in text
+    _, investment = view_rows(db, "SELECT month, country, events, usd_billions, actors"
+                                  " FROM trend_investment_by_country_month")  # fmt: skip
+    assert markdown_rows(text, "AI-infrastructure investment by target country and month") == [
+        [m, c, str(n), f"{usd:,.2f}", actors] for m, c, n, usd, actors in investment
+    ]
+    _, actors = view_rows(db, "SELECT actor, events, usd_billions, fact_types FROM trend_top_actors LIMIT 10")
+    assert markdown_rows(text, "Top actors") == [[a, str(n), f"{usd:,.2f}", t] for a, n, usd, t in actors]
+    assert f"All {len(actors)} rows of `trend_top_actors`." in text
+    events = markdown_rows(text, "Newest events")
+    _, expected = view_rows(db, "SELECT actor, mention_count, evidence_url FROM events WHERE is_current"
+                                " ORDER BY first_seen_at DESC, mention_count DESC")  # fmt: skip
+    assert [(e[3], e[6]) for e in events] == [(a, str(n)) for a, n, _ in expected]
+    assert all(e[7].endswith(f"[article]({url})") for e, (_, _, url) in zip(events, expected, strict=True))
+    hostile = next(e for e in events if e[3] == "Data Protection Commission")
+    assert hostile[7].startswith(HOSTILE) and len(events[0]) == 8  # no cell broke the table
+    assert "$14.32 bn" not in text and "2.26 tn JPY" in text  # amounts as first reported
+
+
+def test_artifact_markdown_follows_since(db: str, tmp_path: Path) -> None:
+    summary = write_report(db, str(tmp_path / "r.html"), since=date(2024, 4, 20))
+    text = render_markdown(summary.data, summary.path)
+    assert "events first reported from 2024-04-20 on, 2 current events" in text
+    assert {r[3] for r in markdown_rows(text, "Newest events")} == {"Microsoft", "A&B <Government>"}
+    assert {r[0] for r in markdown_rows(text, "Top actors")} == {"Microsoft", "A&B <Government>"}
 
 
 def test_empty_warehouse_says_no_data_yet(tmp_path: Path) -> None:
