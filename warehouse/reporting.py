@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from warehouse import reader
+from warehouse.errors import WarehouseError
 
 if TYPE_CHECKING:
     import duckdb
@@ -102,7 +103,17 @@ def read_view(con: duckdb.DuckDBPyConnection, view: str, period: str | None, sin
         sql += f' WHERE "{period}" >= ?'
         params.append(since_key(period, since))
     elif since is not None and view in SINCE_MACROS:
-        sql, params = f'SELECT * FROM "{SINCE_MACROS[view]}"(?)', [since.isoformat()]
+        macro = SINCE_MACROS[view]
+        found = con.execute(
+            "SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", [macro]
+        ).fetchone()
+        if not found or not found[0]:
+            raise WarehouseError(
+                f"this database predates {macro}(), which a report from a start date needs: run"
+                " `newsfacts ingest` (or `make demo` for the demo database) once to bring it up to date,"
+                " or leave out --since"
+            )
+        sql, params = f'SELECT * FROM "{macro}"(?)', [since.isoformat()]
     result = con.execute(sql, params)
     columns = tuple(d[0] for d in result.description or [])
     return ViewRows(view, columns, tuple(tuple(row) for row in result.fetchall()))

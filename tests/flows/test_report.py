@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from extractors.models import Article, Fact
@@ -23,6 +24,7 @@ from flows.report import ReportSummary, render_markdown, render_report, write_re
 from flows.report.charts import CHARTS
 from flows.report.page import render_events
 from warehouse import PageRecord, load_records, publish, reader, rebuild_events, writer
+from warehouse.errors import WarehouseError
 from warehouse.reporting import EventRow, ReportData
 
 NOW = datetime(2026, 11, 25, 2, 0)
@@ -310,6 +312,24 @@ def test_artifact_markdown_follows_since(db: str, tmp_path: Path) -> None:
     assert "events first reported from 2024-04-20 on, 2 current events" in text
     assert {r[3] for r in markdown_rows(text, "Newest events")} == {"Microsoft", "A&B <Government>"}
     assert {r[0] for r in markdown_rows(text, "Top actors")} == {"Microsoft", "A&B <Government>"}
+
+
+def test_since_on_a_database_from_before_the_actors_macro_says_what_to_do(db: str, tmp_path: Path) -> None:
+    con = duckdb.connect(db)  # the published file as an older version left it: the view without the macro
+    try:
+        con.execute(
+            "CREATE OR REPLACE VIEW trend_top_actors AS SELECT actor, count(*) AS events,"
+            " round(COALESCE(sum(amount_usd), 0) / 1e9, 2) AS usd_billions,"
+            " string_agg(DISTINCT fact_type, ', ') AS fact_types, max(event_date) AS latest"
+            " FROM events WHERE is_current AND actor IS NOT NULL GROUP BY actor"
+        )
+        con.execute("DROP MACRO TABLE top_actors_since")
+    finally:
+        con.close()
+    assert write_report(db, str(tmp_path / "all.html")).charts_with_data == 5  # all time: still fine
+    with pytest.raises(WarehouseError, match=r"predates top_actors_since.*newsfacts ingest"):
+        write_report(db, str(tmp_path / "since.html"), since=date(2024, 1, 1))
+    assert not (tmp_path / "since.html").exists()
 
 
 def test_empty_warehouse_says_no_data_yet(tmp_path: Path) -> None:
