@@ -3,10 +3,10 @@
 ``newsfacts report`` and the nightly flow call :func:`write_report`. The page
 shows five trend views as charts and the newest current events as a table:
 
-    data.py    reads the views and events from the published warehouse, read-only, in one snapshot
-    charts.py  the five charts: view, title, caption, axes, legend
-    svg.py     hand-written SVG primitives (why not a charting library: see there)
-    page.py    the HTML page: inline CSS, no JavaScript, nothing loaded from anywhere
+    warehouse.reporting  reads the views and events from the published warehouse, read-only, in one snapshot
+    charts.py    the five charts: view, title, caption, axes, legend
+    svg.py       hand-written SVG primitives (why not a charting library: see there)
+    page.py      the HTML page: inline CSS, no JavaScript, nothing loaded from anywhere
     markdown.py  the key tables as markdown, for the flow's ``trend-report`` artifact
 
 Each chart embeds its view's rows as ``<script type="application/json"

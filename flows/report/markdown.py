@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.report.page import money
-from warehouse.reporting import ReportData
+from warehouse.reporting import EventRow, ReportData
 
 INVESTMENT_ROWS = 15
 ACTOR_ROWS = 10
@@ -76,7 +76,7 @@ def render_markdown(data: ReportData, path: str) -> str:
     lines += table(
         ["first seen", "reported", "type", "actor", "amount", "country", "mentions", "evidence"],
         [[f"{e.first_seen_at:%Y-%m-%d}", f"{e.event_date:%Y-%m-%d}", e.fact_type, e.actor,
-          money(e.amount, e.currency), e.target_country or e.jurisdiction, e.mentions,
+          _amount(e), e.target_country or e.jurisdiction, e.mentions,
           _evidence(e.evidence, e.evidence_url)] for e in events],
     ) if events else ["No current events yet."]  # fmt: skip
     if events:
@@ -90,3 +90,11 @@ def _evidence(text: str, url: str | None) -> str:
     if url and url.startswith(("http://", "https://")):
         short += f" [article]({url.replace(')', '%29').replace(' ', '%20')})"
     return short
+
+
+def _amount(event: EventRow) -> str:
+    """As first reported, with the US-dollar figure beside any other currency."""
+    text = money(event.amount, event.currency)
+    if text and event.amount_usd is not None and event.currency != "USD":
+        text += f" (≈ {money(event.amount_usd, 'USD')})"
+    return text

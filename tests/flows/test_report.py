@@ -303,7 +303,7 @@ def test_artifact_markdown_carries_the_key_tables(db: str, report: tuple[ReportS
     assert all(e[7].endswith(f"[article]({url})") for e, (_, _, url) in zip(events, expected, strict=True))
     hostile = next(e for e in events if e[3] == "Data Protection Commission")
     assert hostile[7].startswith(HOSTILE) and len(events[0]) == 8  # no cell broke the table
-    assert "$14.32 bn" not in text and "2.26 tn JPY" in text  # amounts as first reported
+    assert "| 2.26 tn JPY (≈ $14.32 bn) |" in text and "| $2.90 bn |" in text  # as reported, and in USD
 
 
 def test_artifact_markdown_follows_since(db: str, tmp_path: Path) -> None:
