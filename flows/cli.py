@@ -245,15 +245,15 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.export import export_parquet
+    from warehouse.export import FORMATS, export_tables
 
-    if args.format != "parquet":
+    if args.format not in FORMATS:
         print(f"newsfacts export: unsupported format {args.format!r}", file=sys.stderr)
         return 2
     if not _database_exists(args.db, "export"):
         return 2
-    files = export_parquet(args.db, args.dir)
-    print(f"wrote {len(files)} Parquet files to {args.dir}")
+    files = export_tables(args.db, args.dir, file_format=args.format)
+    print(f"wrote {len(files)} {'CSV' if args.format == 'csv' else 'Parquet'} files to {args.dir}")
     return 0
 
 
@@ -344,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--port",
         type=int,
         default=DEMO_PORT,
-        help=f"port of the local demo server (default {DEMO_PORT}: re-runs see the same URLs; 0: any)",
+        help=f"port of the local demo server (default {DEMO_PORT}; 0: any free one; every port loads the same"
+        " articles)",
     )
     add_db(demo)
     demo.set_defaults(func=cmd_demo)
@@ -379,10 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser(
         "export",
-        help="write every table and trend view to Parquet",
-        description="Write each table and trend view as DIR/NAME.parquet (raw page bytes are not exported).",
+        help="write every table and trend view to Parquet or CSV",
+        description=(
+            "Write each table and trend view as DIR/NAME.parquet, or DIR/NAME.csv with --format csv"
+            " (UTF-8, a header row); raw page bytes are not exported."
+        ),
     )
-    export.add_argument("--format", default="parquet", choices=["parquet"], help="output format")
+    export.add_argument(
+        "--format", default="parquet", choices=["parquet", "csv"], help="output format (default parquet)"
+    )
     export.add_argument("dir", metavar="DIR", help="output folder (created if missing)")
     add_db(export)
     export.set_defaults(func=cmd_export)

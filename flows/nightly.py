@@ -37,7 +37,7 @@ from flows.monitoring import (
     emit_drift,
     library_logs_at_info,
     publish_new_events,
-    publish_report_link,
+    publish_report,
     publish_run_summary,
     publish_source_health,
 )
@@ -248,7 +248,7 @@ def _write_report(logger: Any, db_path: str, path: str) -> None:
     except (OSError, WarehouseError, ValueError) as exc:
         logger.error("the trend report could not be written to %s: %s", path, exc)
         return
-    publish_report_link(str(Path(written.path).resolve()), written.charts, written.events_shown)
+    publish_report(written)
     logger.info("trend report written to %s", written.path)
 
 

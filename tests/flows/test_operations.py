@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
 
@@ -46,10 +47,23 @@ def test_run_is_named_from_its_parameters(demo_run: dict[str, Any]) -> None:
 def test_run_summary_source_health_new_events_and_progress(demo_run: dict[str, Any]) -> None:
     artifacts = _artifacts(demo_run["flow_run_id"])
     assert {"run-summary", "source-health", "new-events", "ingest-progress", "trend-report"} <= set(artifacts)
-    link = artifacts["trend-report"].data  # a markdown link: [text](file:///…/news.report.html)
-    target = link.rsplit("](file://", 1)[1].rstrip(")")
-    assert target.endswith("news.report.html") and "5 charts" in link
-    assert "<svg" in Path(target).read_text("utf-8")
+    report = artifacts["trend-report"]  # the key tables inline, and where the HTML file is
+    assert report.type == "markdown" and "5 charts" in (report.description or "")
+    target = report.data.split("](file://", 1)[1].split(")", 1)[0]
+    assert target.endswith("news.report.html") and "<svg" in Path(target).read_text("utf-8")
+    con = duckdb.connect(demo_run["db_path"], read_only=True)
+    try:
+        investment = con.execute(
+            "SELECT month, country, events, usd_billions, actors FROM trend_investment_by_country_month"
+        ).fetchall()
+        top = con.execute("SELECT actor, events FROM trend_top_actors LIMIT 3").fetchall()
+    finally:
+        con.close()
+    for month, country, events, usd, actors in investment:  # every row, as the view has it
+        assert f"| {month} | {country} | {events} | {usd:,.2f} | {actors} |" in report.data
+    for actor, events in top:
+        assert f"| {actor} | {events} |" in report.data
+    assert "## Newest events" in report.data and "Microsoft" in report.data.split("## Newest events")[1]
 
     summary = json.loads(artifacts["run-summary"].data)
     assert len(summary) == 1
