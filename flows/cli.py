@@ -19,7 +19,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -146,7 +146,7 @@ def _hint(reasons: dict[str, int], hosts: Sequence[str]) -> str | None:
 
     hint = hint_for(reasons)
     if hint and "blocked_address" in reasons and hosts:
-        hint += " (here: " + " ".join(f"--allow-host {h}" for h in hosts) + ")"
+        hint = hint.replace("--allow-host HOST", " ".join(f"--allow-host {h}" for h in hosts))
     return hint
 
 
@@ -261,15 +261,44 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print(f"{name}: {'enabled (failure count reset)' if enabled else 'disabled'}")
     if args.enable or args.disable:
         publish(args.db)
+    health = source_health(args.db)
+    now = datetime.now(UTC)
     rows = [
-        [h["name"], h["kind"], "yes" if h["enabled"] else "no", h["consecutive_failures"],
-         h["last_success_at"],
-         " ".join(str(n) for n in h["recent_yield"] or []), (h["last_error"] or "")[:60]]
-        for h in source_health(args.db)
+        [h["name"], h["kind"], _source_status(h), h["consecutive_failures"],
+         _when(h["last_success_at"], now) or "never",
+         ", ".join(str(n) for n in h["recent_yield"] or []) or "-"]
+        for h in health
     ]  # fmt: skip
-    columns = ["source", "kind", "enabled", "failures", "last success", "recent yields", "last error"]
-    print(format_table(columns, rows))
+    columns = ["source", "kind", "status", "failed runs in a row", "last success",
+               "new articles per run (newest first)"]  # fmt: skip
+    print(format_table(columns, rows, max_width=60))
+    for h in health:
+        if h["last_error"] and h["consecutive_failures"]:
+            print(f"\n{h['name']}: last error, {_when(h['last_error_at'], now)}:\n  {h['last_error']}")
     return 0
+
+
+def _source_status(health: dict[str, Any]) -> str:
+    if not health["enabled"]:
+        return "disabled"
+    return "failing" if health["consecutive_failures"] else ("ok" if health["last_success_at"] else "new")
+
+
+def _when(value: datetime | None, now: datetime) -> str:
+    """``2026-12-04 21:10 UTC (3 h ago)``; stored times are the writer's local time, without a zone."""
+    if value is None:
+        return ""
+    moment = value.astimezone(UTC)  # a naive time is taken as local time
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        ago = "just now"
+    elif seconds < 3600:
+        ago = f"{seconds // 60:.0f} min ago"
+    elif seconds < 48 * 3600:
+        ago = f"{seconds // 3600:.0f} h ago"
+    else:
+        ago = f"{seconds // 86400:.0f} days ago"
+    return f"{moment:%Y-%m-%d %H:%M} UTC ({ago})"
 
 
 def _print_counts(db: str) -> None:

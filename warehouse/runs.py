@@ -157,7 +157,8 @@ def source_health(db_path: str, *, min_failures: int = 0) -> list[dict[str, Any]
         rows = con.execute(
             """
             SELECT s.name, s.kind, s.enabled, s.consecutive_failures, s.last_success_at,
-                   s.last_error, list(r.new_articles ORDER BY ru.started_at DESC)[1:5] AS recent_yield
+                   s.last_error, s.last_error_at,
+                   list(r.new_articles ORDER BY ru.started_at DESC)[1:5] AS recent_yield
             FROM sources s
             LEFT JOIN source_runs r ON r.source = s.name
             LEFT JOIN runs ru ON ru.run_id = r.run_id
