@@ -13,6 +13,7 @@ Errors: :func:`main` turns every expected error (:mod:`flows.errors`,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -222,10 +223,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    try:
+    # Prefect's runner handles SIGTERM itself once serving (it pauses the schedules and returns);
+    # before that, the handler above turns it into KeyboardInterrupt.
+    with contextlib.suppress(KeyboardInterrupt):
         serve_all(announce=announce)
-    except KeyboardInterrupt:
-        print("stopped serving", flush=True)
+    print("stopped serving", flush=True)
     return 0
 
 
