@@ -563,6 +563,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     alerts.add_argument("--webhook-url", required=True, metavar="URL", help="where notifications are POSTed")
     alerts.set_defaults(func=cmd_alerts)
+    for command in sub.choices.values():  # --debug after the command too; SUPPRESS keeps the global one
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 

@@ -56,7 +56,7 @@ def rates(row: Mapping[str, Any]) -> dict[str, float]:
 
 def detect_drift(current: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> list[Drift]:
     """Drifts of ``current`` (this run's ``source_runs`` row) against ``history`` (earlier rows)."""
-    if len(history) < MIN_HISTORY or current.get("status") != "ok":
+    if len(history) < MIN_HISTORY or current.get("status") not in ("ok", "failing"):
         return []
     source = str(current.get("source"))
     now = rates(current)

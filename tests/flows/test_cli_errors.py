@@ -190,12 +190,15 @@ def test_a_db_that_is_a_folder_is_one_line(tmp_path: Path) -> None:
     assert list(tmp_path.glob("looks-like-a.duckdb*")) == [folder] and not any(folder.iterdir())
 
 
-def test_debug_shows_the_traceback(tmp_path: Path) -> None:
-    done = run("--debug", "ingest", "--url", "not-a-url", "--db", str(tmp_path / "x.duckdb"),
-               env=no_prefect_env(tmp_path))  # fmt: skip
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_traceback(where: str, tmp_path: Path) -> None:
+    command = ["ingest", "--url", "not-a-url", "--db", str(tmp_path / "x.duckdb")]
+    args = ["--debug", *command] if where == "before" else [*command, "--debug"]
+    done = run(*args, env=no_prefect_env(tmp_path))
     assert "Traceback" in done.stderr and "SourcesFileError" in done.stderr
     assert done.stderr.splitlines()[-1].startswith("newsfacts ingest: ")
     assert done.returncode == EXIT_USAGE
+    assert not list(tmp_path.glob("x.duckdb*"))
 
 
 def test_exit_codes_are_documented_in_help_and_readme() -> None:
