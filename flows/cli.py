@@ -13,7 +13,6 @@ Errors: :func:`main` turns every expected error (:mod:`flows.errors`,
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import signal
@@ -223,10 +222,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    # Prefect's runner handles SIGTERM itself once serving (it pauses the schedules and returns);
-    # before that, the handler above turns it into KeyboardInterrupt.
-    with contextlib.suppress(KeyboardInterrupt):
+    # Prefect's runner handles SIGTERM itself once it runs: it pauses the schedules and returns, or
+    # exits with status 0 while it is still starting. Before that, the handler above raises
+    # KeyboardInterrupt. Each way ends here, quietly.
+    try:
         serve_all(announce=announce)
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
     print("stopped serving", flush=True)
     return 0
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
 
 from flows.errors import ConfigError, PrefectUnavailable
 from flows.sources import SourceSpec, load_sources, one_off_sources
@@ -43,7 +45,27 @@ def check_ingest(
     specs = list(load_sources(sources_file).sources) if sources_file else []
     specs += one_off_sources(list(feeds), list(sitemaps), list(urls), allow_hosts=list(allow_hosts))
     check_database(db_path)
+    check_writable(db_path)
     return specs
+
+
+def check_writable(db_path: str) -> None:
+    """A run writes beside the database (working copy, lock, page archive): its folder must allow it."""
+    if db_path == ":memory:":
+        return
+    folder = Path(db_path).resolve().parent
+    while not folder.exists():  # a missing folder is created by the run, if its parent allows
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} is a file, so the warehouse {db_path} cannot be made inside it")
+    try:
+        with tempfile.TemporaryFile(dir=folder):  # unnamed where the OS allows; gone when closed
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write in {folder} ({exc.strerror or exc}): the warehouse {db_path} needs a folder"
+            " you can write to"
+        ) from exc
 
 
 def prefect_api_url() -> str | None:

@@ -243,8 +243,14 @@ def run_lock(db_path: str, *, wait_s: float = 0.0) -> Iterator[None]:
     if db_path == ":memory:":
         yield
         return
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    with open(db_path + ".lock", "a+") as handle:
+    try:
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        handle = open(db_path + ".lock", "a+")  # noqa: SIM115 - closed below, after the run
+    except OSError as exc:
+        raise DatabaseUnusable(
+            f"cannot create the run lock {db_path}.lock: {exc.strerror or exc}", db_path=db_path
+        ) from exc
+    with handle:
         deadline = time.monotonic() + wait_s
         while True:
             try:
