@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -266,40 +267,66 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
         con.close()
 
 
+@pytest.fixture(scope="module")
+def failing_run(api_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Any]:
+    """One ingest of two sources that cannot give a page: nothing listens at one (allowed loopback
+    address, closed port); the other is a loopback URL given without --allow-host."""
+    folder = tmp_path_factory.mktemp("failing")
+    refused = f"http://127.0.0.1:{free_port()}/article"
+    sources = folder / "sources.toml"
+    sources.write_text(
+        f"[[source]]\nname = 'refused'\nkind = 'urls'\nurls = ['{refused}']\nallow_hosts = ['127.0.0.1']\n",
+        "utf-8",
+    )
+    db = folder / "news.duckdb"
+    done = run("ingest", "--sources", str(sources), "--url", f"http://127.0.0.1:{free_port()}/a",
+               "--db", str(db), env=api_env)  # fmt: skip
+    return db, refused, done
+
+
 @pytest.mark.prefect
-def test_a_refused_connection_is_named_and_the_source_is_failing(
-    api_env: dict[str, str], tmp_path: Path
-) -> None:
-    db = tmp_path / "news.duckdb"
-    url = f"http://127.0.0.1:{free_port()}/article"
-    done = run("ingest", "--url", url, "--allow-host", "127.0.0.1", "--db", str(db), env=api_env)
+def test_a_refused_connection_is_named_and_the_source_is_failing(failing_run: tuple[Path, str, Any]) -> None:
+    db, refused, done = failing_run
     assert done.returncode == EXIT_RUN_FAILED, done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("newsfacts ingest: every source failed in run ")
     assert "Traceback" not in done.stderr
-    assert "connection_refused 1" in done.stdout and "robots_unreachable" not in done.stdout
-    assert re.search(r"^urls\s+failing\s", done.stdout, re.MULTILINE), done.stdout
-    assert rows(db, "SELECT url, status, reason FROM pages") == [(url, "failed", "connection_refused")]
-    assert rows(db, "SELECT status FROM source_runs") == [("failing",)]
-    assert rows(db, "SELECT last_success_at, consecutive_failures FROM sources") == [(None, 1)]
+    assert (
+        "refused: not loaded: connection_refused 1" in done.stdout and "robots_unreachable" not in done.stdout
+    )
+    assert re.search(r"^refused\s+failing\s", done.stdout, re.MULTILINE), done.stdout
+    assert rows(db, f"SELECT status, reason FROM pages WHERE url = '{refused}'") == [
+        ("failed", "connection_refused")
+    ]
+    assert rows(db, "SELECT source, status FROM source_runs ORDER BY source") == [
+        ("refused", "failing"),
+        ("urls", "failing"),
+    ]
+    assert rows(db, "SELECT last_success_at, consecutive_failures FROM sources WHERE name = 'refused'") == [
+        (None, 1)
+    ]
 
     listing = run("sources", "--db", str(db))
     assert listing.returncode == 0 and listing.stderr == ""
-    header, _rule, row = listing.stdout.splitlines()[:3]
-    assert header.split("  ")[:2] == ["source", "kind"] and "new articles per run (newest first)" in header
-    assert re.match(r"urls\s+urls\s+failing\s+1\s+never\s+0$", row), row
-    assert re.search(r"last error, \d{4}-\d\d-\d\d \d\d:\d\d UTC \(just now\)", listing.stdout)
+    header, _rule, *table = listing.stdout.splitlines()
+    assert (
+        header.split()[:3] == ["source", "kind", "status"] and "new articles per run (newest first)" in header
+    )
+    assert any(re.match(r"refused\s+urls\s+failing\s+1\s+never\s+0$", line) for line in table), table
+    assert re.search(
+        r"refused: last error, \d{4}-\d\d-\d\d \d\d:\d\d UTC \((just now|\d+ min ago)\)", listing.stdout
+    )
     assert "connection_refused 1" in listing.stdout and "is the site or server running?" in listing.stdout
 
 
 @pytest.mark.prefect
-def test_a_blocked_loopback_address_hints_at_allow_host(api_env: dict[str, str], tmp_path: Path) -> None:
-    db = tmp_path / "news.duckdb"
-    done = run("ingest", "--url", f"http://127.0.0.1:{free_port()}/a", "--db", str(db), env=api_env)
+def test_a_blocked_loopback_address_hints_at_allow_host(failing_run: tuple[Path, str, Any]) -> None:
+    db, _refused, done = failing_run
     assert done.returncode == EXIT_RUN_FAILED
-    assert "blocked_address 1" in done.stdout
-    assert "hint: " in done.stdout and "pass --allow-host 127.0.0.1" in done.stdout
+    assert "urls: not loaded: blocked_address 1" in done.stdout
+    hint = done.stdout.split("urls: not loaded: blocked_address 1", 1)[1].splitlines()[1]
+    assert hint.strip().startswith("hint: ") and "pass --allow-host 127.0.0.1" in hint
     listing = run("sources", "--db", str(db))
-    assert "--allow-host HOST" in listing.stdout
+    assert "urls: last error" in listing.stdout and "--allow-host HOST" in listing.stdout
 
 
 @pytest.mark.prefect

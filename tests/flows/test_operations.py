@@ -160,3 +160,20 @@ def test_alert_automations_load_and_install(prefect_api: None) -> None:
     drift = next(a for a in automations if a.name == "newsfacts source drift")
     assert drift.trigger.expect == {"newsfacts.source.drift"}
     assert str(drift.actions[0].block_document_id) != "00000000-0000-0000-0000-000000000000"
+
+
+def test_a_source_is_failing_only_when_it_listed_pages_and_got_none() -> None:
+    from flows.health import settle_status
+    from warehouse import SourceRunStats
+
+    refused = SourceRunStats("s", discovered=2, failed=2, failed_by_reason={"connection_refused": 2})
+    failing = settle_status(refused)
+    assert failing.status == "failing"
+    assert failing.error == (
+        "no page fetched of 2: connection_refused 2"
+        " (hint: nothing listens at that address and port; is the site or server running?)"
+    )
+    assert settle_status(SourceRunStats("s", discovered=2, unchanged=2)).status == "ok"  # all 304s
+    assert settle_status(SourceRunStats("s", discovered=2, fetched=1, failed=1)).status == "ok"
+    assert settle_status(SourceRunStats("s")).status == "ok"  # an empty feed is drift's business
+    assert settle_status(SourceRunStats("s", status="failed", error="feed 404")).error == "feed 404"
