@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flows.errors import EXIT_CODES, EXIT_INTERRUPTED, RunFailed, exit_code_for, is_expected
+from flows.errors import EXIT_CODES, EXIT_INTERRUPTED, ConfigError, RunFailed, exit_code_for, is_expected
 
 DEFAULT_DB = "news.duckdb"
 DEMO_TREND = "trend_investment_by_country_month"
@@ -240,11 +240,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     from flows.preflight import require_prefect_server
 
     if urlsplit(args.webhook_url).scheme not in ("http", "https") or not urlsplit(args.webhook_url).hostname:
-        print(
-            f"newsfacts alerts: --webhook-url must be an http(s) URL, not {args.webhook_url!r}",
-            file=sys.stderr,
-        )
-        return 2
+        raise ConfigError(f"--webhook-url must be an http(s) URL, not {args.webhook_url!r}")
     require_prefect_server("alerts")
     _prefect_defaults()
     from flows.operations import install_alerts

@@ -356,5 +356,7 @@ def _ingest(
         "drift": [d.message for d in drifts],
     }
     if run_failed:
-        raise RunFailed(f"every source failed in run {run_id}", summary=summary)
+        raise RunFailed(
+            f"every source failed in run {run_id}; the reasons per source: newsfacts sources", summary=summary
+        )
     return summary
