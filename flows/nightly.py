@@ -30,8 +30,9 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.errors import RunFailed
 from flows.fetch import Discovery, Fetcher, FetchPolicy, TransientFetchError, discover
-from flows.health import detect_drift
+from flows.health import detect_drift, settle_status
 from flows.monitoring import (
     Progress,
     emit_drift,
@@ -321,6 +322,7 @@ def _ingest(
     while in_flight:
         collect(*in_flight.popleft())
 
+    stats = {name: settle_status(stat) for name, stat in stats.items()}
     drifts = []
     for name, stat in stats.items():
         record_source_run(db_path, run_id, stat)
@@ -332,7 +334,7 @@ def _ingest(
             stat.rejected, stat.articles, stat.new_articles, stat.facts,
             f", reasons {stat.failed_by_reason}" if stat.failed_by_reason else "",
         )  # fmt: skip
-    run_failed = bool(stats) and all(s.status == "failed" for s in stats.values())
+    run_failed = bool(stats) and all(s.status in ("failed", "failing") for s in stats.values())
     event_count = refresh_events(db_path, run_id=run_id)
     fresh = new_events(db_path, run_id)
     logger.info("%d events in the warehouse, %d first seen in this run", event_count, len(fresh))
@@ -354,5 +356,7 @@ def _ingest(
         "drift": [d.message for d in drifts],
     }
     if run_failed:
-        raise RuntimeError(f"every source failed in run {run_id}")
+        raise RunFailed(
+            f"every source failed in run {run_id}; the reasons per source: newsfacts sources", summary=summary
+        )
     return summary

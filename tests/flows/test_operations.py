@@ -88,15 +88,27 @@ def test_drift_is_flagged_and_emitted(prefect_api: None, demo_site: Any, tmp_pat
     from prefect.client.orchestration import get_client
     from prefect.events.filters import EventFilter, EventNameFilter
 
+    from flows.errors import RunFailed
     from flows.nightly import nightly_ingest
+    from warehouse import source_health
 
     db = str(tmp_path / "drift.duckdb")
     good = [f"{demo_site.base_url}/{e['path']}" for e in demo_manifest[:5]]
     bad = [f"{demo_site.base_url}/missing/{n}.html" for n in range(5)]
-    for urls in (good, good, good, bad):  # three healthy runs, then every URL fails
+    for urls in (good, good, good):  # three healthy runs
         source = {"name": "flaky", "kind": "urls", "urls": urls, "allow_hosts": [demo_site.host]}
-        summary = nightly_ingest(db_path=db, sources=[source], delay=0.0, run_label="test")
+        nightly_ingest(db_path=db, sources=[source], delay=0.0, run_label="test")
+    healthy = source_health(db)[0]
+    assert healthy["consecutive_failures"] == 0 and healthy["last_success_at"] is not None
+    source = {"name": "flaky", "kind": "urls", "urls": bad, "allow_hosts": [demo_site.host]}
+    with pytest.raises(RunFailed) as failed:  # then every URL fails: the source is failing, the run failed
+        nightly_ingest(db_path=db, sources=[source], delay=0.0, run_label="test")
+    summary = failed.value.summary
+    assert summary is not None and summary["sources"]["flaky"]["status"] == "failing"
     assert summary["drift"] == ["flaky: 100% URLs failing, usually 0%"]
+    failing = source_health(db)[0]  # no fresh "last success" for a run that fetched nothing
+    assert failing["consecutive_failures"] == 1 and failing["last_success_at"] == healthy["last_success_at"]
+    assert failing["last_error"] == "no page fetched of 5: http_404 5"
     row = json.loads(_artifacts(summary["flow_run_id"])["run-summary"].data)[0]
     assert row["drift"] == "error_rate" and row["failed by reason"] == "http_404 5"
     payloads: list[dict[str, Any]] = []
@@ -162,3 +174,20 @@ def test_alert_automations_load_and_install(prefect_api: None) -> None:
     drift = next(a for a in automations if a.name == "newsfacts source drift")
     assert drift.trigger.expect == {"newsfacts.source.drift"}
     assert str(drift.actions[0].block_document_id) != "00000000-0000-0000-0000-000000000000"
+
+
+def test_a_source_is_failing_only_when_it_listed_pages_and_got_none() -> None:
+    from flows.health import settle_status
+    from warehouse import SourceRunStats
+
+    refused = SourceRunStats("s", discovered=2, failed=2, failed_by_reason={"connection_refused": 2})
+    failing = settle_status(refused)
+    assert failing.status == "failing"
+    assert failing.error == (
+        "no page fetched of 2: connection_refused 2"
+        " (hint: nothing listens at that address and port; is the site or server running?)"
+    )
+    assert settle_status(SourceRunStats("s", discovered=2, unchanged=2)).status == "ok"  # all 304s
+    assert settle_status(SourceRunStats("s", discovered=2, fetched=1, failed=1)).status == "ok"
+    assert settle_status(SourceRunStats("s")).status == "ok"  # an empty feed is drift's business
+    assert settle_status(SourceRunStats("s", status="failed", error="feed 404")).error == "feed 404"
