@@ -88,11 +88,12 @@ def test_names_shared_by_two_bodies_follow_the_article_country() -> None:
         "National Commission for Data Protection (Luxembourg)",
         "National Assembly (South Korea)",
     ]
-    assert [m.entity.name for m in in_country(mentions, text, "DK")][0] == "Danish Data Protection Agency"
-    assert [m.entity.name for m in in_country(mentions, text, "PT")][1] == (
-        "National Data Protection Commission (Portugal)"
+    danish, portuguese, vietnamese = (
+        [m.entity.name for m in in_country(mentions, text, code)] for code in ("DK", "PT", "VN")
     )
-    assert [m.entity.name for m in in_country(mentions, text, "VN")][2] == "Parliament of Vietnam"
+    assert danish[0] == "Danish Data Protection Agency"
+    assert portuguese[1] == "National Data Protection Commission (Portugal)"
+    assert vietnamese[2] == "Parliament of Vietnam"
 
 
 def test_new_governments_act_through_their_country_names() -> None:
