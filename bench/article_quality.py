@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -127,6 +128,73 @@ def date_scores(pairs: Iterable[tuple[str, str | None]]) -> DateScore:
     return DateScore(tp, fp, fn)
 
 
+@dataclass(frozen=True)
+class SnippetScore:
+    """trafilatura's evaluation: expected passages found (TP) or missed (FN), unwanted ones found (FP)."""
+
+    tp: int
+    fn: int
+    fp: int
+    tn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp + self.fp + self.fn else 0.0
+
+
+def snippet_counts(text: str, with_: Iterable[str], without: Iterable[str]) -> SnippetScore:
+    """One page's counts: whitespace runs collapsed to one space in the text and in every snippet."""
+    flat = " ".join(text.split())
+    found_with = [" ".join(s.split()) in flat for s in with_]
+    found_without = [" ".join(s.split()) in flat for s in without]
+    return SnippetScore(
+        tp=sum(found_with),
+        fn=len(found_with) - sum(found_with),
+        fp=sum(found_without),
+        tn=len(found_without) - sum(found_without),
+    )
+
+
+def snippet_scores(pages: Iterable[tuple[dict[str, Any], str]]) -> SnippetScore:
+    """Counts summed over ``(page, extracted text)`` pairs; pages carry ``"with"`` and ``"without"``."""
+    tp = fn = fp = tn = 0
+    for page, text in pages:
+        counts = snippet_counts(text, page["with"], page["without"])
+        tp, fn, fp, tn = tp + counts.tp, fn + counts.fn, fp + counts.fp, tn + counts.tn
+    return SnippetScore(tp, fn, fp, tn)
+
+
+# --- the frozen split of the wide sets -------------------------------------------
+
+VALIDATION_SHARE = 0.25
+
+
+def is_validation(page_id: str) -> bool:
+    """Whether a wide-set page is in the frozen validation part (one in four, by a hash of its id).
+
+    The id is the page's key in ``expectations.json`` (its URL). Rules are studied
+    and tuned on the other pages only; the validation part is scored as a whole.
+    """
+    digest = hashlib.sha256(page_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < VALIDATION_SHARE
+
+
+def split_part(pages: list[dict[str, Any]], part: str) -> list[dict[str, Any]]:
+    """``part`` "tuning", "validation" or "all" of a wide set's pages."""
+    if part == "all":
+        return pages
+    want = part == "validation"
+    return [page for page in pages if is_validation(page["id"]) == want]
+
+
 # --- pages ---------------------------------------------------------------------
 
 
@@ -154,6 +222,40 @@ def load_publish_date(root: Path) -> list[dict[str, Any]]:
             "date": item["date"],
         }
         for url, item in sorted(labels.items())
+    ]
+
+
+def _load_wide(root: Path) -> list[tuple[str, dict[str, Any], bytes]]:
+    expectations = json.loads((root / "expectations.json").read_text("utf-8"))
+    return [
+        (key, item, gzip.decompress((root / "html" / f"{item['file']}.gz").read_bytes()))
+        for key, item in sorted(expectations.items())
+    ]
+
+
+def _wide_url(key: str, item: dict[str, Any]) -> str:
+    return str(item.get("url") or f"https://example.invalid/{item['file']}")
+
+
+def load_wide_body(root: Path) -> list[dict[str, Any]]:
+    """The wide main-text pages: ``{"id", "url", "html" (bytes), "with", "without"}``, sorted by id."""
+    return [
+        {
+            "id": key,
+            "url": _wide_url(key, item),
+            "html": raw,
+            "with": list(item["with"]),
+            "without": list(item["without"]),
+        }
+        for key, item, raw in _load_wide(root)
+    ]
+
+
+def load_wide_dates(root: Path) -> list[dict[str, Any]]:
+    """The wide publication-date pages: ``{"id", "url", "html" (bytes), "date"}``, sorted by id."""
+    return [
+        {"id": key, "url": _wide_url(key, item), "html": raw, "date": item["date"]}
+        for key, item, raw in _load_wide(root)
     ]
 
 

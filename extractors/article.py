@@ -18,10 +18,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from datetime import date, datetime
 
 import lxml.etree
 import lxml.html
+from courlan import is_navigation_page
 from lxml.html import HtmlElement
 
 from extractors.charset import decode_html
@@ -38,9 +40,14 @@ log = logging.getLogger(__name__)
 # Bump when a change here alters what is stored for a page (see `newsfacts reextract`).
 ARTICLE_EXTRACTOR_VERSION = "article-2026.11.2"
 
-# Minimum main-text length: CJK scripts pack about three times more per character.
-MIN_CHARS = {"ja": 120, "ko": 150, "zh": 100}
-MIN_CHARS_DEFAULT = 350
+# Below these lengths the main text is not even a sentence or two: no article. CJK scripts pack
+# about three times more per character. Short but real articles (a quote, a notice, a caption
+# with a paragraph) are above them.
+MIN_CHARS = {"ja": 25, "ko": 30, "zh": 20}
+MIN_CHARS_DEFAULT = 80
+# A short text: a listing when the page has many links and a listing's address (the site's front
+# page, a section, tag, category, archive or page-N path); a teaser on a paywalled page.
+SHORT_TEXT_CHARS = 350
 _ERROR_TITLE = re.compile(
     r"\b(404|not found|page not found|error 50\d|access denied)\b"
     r"|ページが見つかりません|페이지를 찾을 수 없습니다",
@@ -133,22 +140,35 @@ def _check_not_error(metadata: PageMetadata, url: str) -> None:
         raise ErrorPage(f"the page is an error page (title {title[:80]!r})", url=url)
 
 
+def _listing_address(url: str) -> bool:
+    """Whether the URL is a site's front page or a listing path (section, tag, category, page N)."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    if not path and not parts.query:
+        return True
+    return is_navigation_page(f"/{path}/") if path else False
+
+
 def _check_article(
     text: str, metadata: PageMetadata, anchors: set[str] | None, lang: str | None, url: str
 ) -> None:
-    """Raise the typed reason a page is not an article; ``anchors`` is None for JSON-LD articles."""
-    declared_article = (metadata.first("og:type") or "").lower() == "article"
-    if (
-        anchors is not None
-        and _link_line_share(text, anchors, openings=not declared_article) > _INDEX_LINK_LINE_SHARE
-    ):
-        raise IndexPage("the page lists links but carries no article", url=url)
-    minimum = MIN_CHARS.get(lang or "", MIN_CHARS_DEFAULT)
-    if len(text) < minimum:
-        if metadata.is_paywalled:
-            raise PaywallStub(f"only a {len(text)}-character teaser is free to read", url=url)
-        if anchors is not None and len(anchors) > _INDEX_MIN_ANCHORS:
+    """Raise the typed reason a page is not an article (the rules: README, "Which pages are rejected").
+
+    ``anchors`` is None for pages whose JSON-LD describes an article. A page
+    that declares itself an article (JSON-LD or ``og:type``) at an address that
+    is not a listing's is never taken for an index, however many links it has.
+    """
+    declared_article = anchors is None or (metadata.first("og:type") or "").lower() == "article"
+    listing_address = _listing_address(url)
+    if anchors is not None and (listing_address or not declared_article):
+        if _link_line_share(text, anchors, openings=not declared_article) > _INDEX_LINK_LINE_SHARE:
             raise IndexPage("the page lists links but carries no article", url=url)
+        if listing_address and len(text) < SHORT_TEXT_CHARS and len(anchors) > _INDEX_MIN_ANCHORS:
+            raise IndexPage("the page lists links but carries no article", url=url)
+    minimum = MIN_CHARS.get(lang or "", MIN_CHARS_DEFAULT)
+    if len(text) < SHORT_TEXT_CHARS and metadata.is_paywalled:
+        raise PaywallStub(f"only a {len(text)}-character teaser is free to read", url=url)
+    if len(text) < minimum:
         raise TooShort(f"main text has {len(text)} characters, fewer than {minimum}", url=url)
 
 
