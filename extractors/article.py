@@ -25,12 +25,13 @@ import lxml.etree
 import lxml.html
 from courlan import is_navigation_page
 from lxml.html import HtmlElement
+from trafilatura.utils import repair_faulty_html
 
 from extractors.charset import decode_html
 from extractors.dates import find_published
 from extractors.errors import EmptyPage, ErrorPage, IndexPage, PaywallStub, TooShort
 from extractors.language import detect_language
-from extractors.maintext import extract_main_text
+from extractors.maintext import extract_main_text, extract_plain_text
 from extractors.metadata import PageMetadata, read_metadata
 from extractors.models import Article
 from extractors.urls import resolve_canonical
@@ -66,6 +67,7 @@ _PARSER = lxml.html.HTMLParser(
 
 @dataclass(frozen=True, slots=True)
 class _Page:
+    html: str
     tree: HtmlElement
     metadata: PageMetadata
     encoding: str | None
@@ -79,6 +81,9 @@ def _parse(html: str, url: str) -> HtmlElement:
     if _XML_DECLARATION.match(html):
         # lxml refuses text that still declares a byte encoding (XHTML pages).
         html = _XML_DECLARATION.sub("", html, count=1)
+    # trafilatura's own repairs before parsing: invalid XML characters out, and the doctype
+    # line that makes libxml2 lose whole documents (a page parsed without it has no text).
+    html = repair_faulty_html(html, html[:50].lower())
     try:
         return lxml.html.document_fromstring(html, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
@@ -90,7 +95,7 @@ def _prepare(html: bytes | str, url: str, declared_charset: str | None) -> _Page
     if isinstance(html, bytes):
         html, encoding = decode_html(html, declared_charset)
     tree = _parse(html, url)
-    return _Page(tree, read_metadata(tree), encoding)
+    return _Page(html, tree, read_metadata(tree), encoding)
 
 
 def _short_lang(tag: str | None) -> str | None:
@@ -196,6 +201,12 @@ def extract_article(
     text = extract_main_text(
         tree, url, titles=titles, description=metadata.description, article_body=metadata.article_body
     )
+    if len(text) < SHORT_TEXT_CHARS:
+        # The layers over trafilatura may have pruned a short article away: ask the library
+        # alone, on the page as served, and keep its text when it finds more.
+        plain = extract_plain_text(_parse(page.html, url), url, titles=titles)
+        if len(plain) > len(text):
+            text = plain
     language = detect_language(text) or hint
     _check_article(text, metadata, anchors, language, url)
     canonical = resolve_canonical(url, metadata.canonical or metadata.first("og:url"))

@@ -75,6 +75,7 @@ _SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "selec
 _DATELINE_AFTER_CHARS = 400
 _DATELINE_BEFORE_CHARS = 160
 _VISIBLE_CHARS = 20_000
+_EAST_ASIAN = frozenset({"ja", "ko", "zh"})
 _DAY_FIRST_ENGLISH = frozenset({"uk", "gb", "ie", "au", "nz", "in", "za", "sg", "my", "pk", "ng", "ke"})
 # A UTC timestamp is moved onto the URL's date only when the hour allows it for
 # newsrooms between UTC-8 and UTC+10, so a story dated in its URL the day before
@@ -306,6 +307,23 @@ def _structured(metadata: PageMetadata) -> Iterator[tuple[str, str]]:
             yield "meta", value
 
 
+def _htmldate(tree: HtmlElement, url: str | None, latest: date) -> date | None:
+    """htmldate's extensive search for the original date, if it finds a plausible one."""
+    try:
+        guessed = htmldate.find_date(
+            tree,
+            url=url,
+            original_date=True,
+            extensive_search=True,
+            max_date=latest.isoformat(),
+        )
+    except (ValueError, TypeError) as exc:  # htmldate raises on odd trees
+        log.debug("htmldate failed on %s: %s", url, exc)
+        return None
+    guessed_day = parse_iso_date(guessed) if guessed else None
+    return guessed_day if guessed_day is not None and _plausible(guessed_day, latest) else None
+
+
 def find_published(
     tree: HtmlElement,
     metadata: PageMetadata,
@@ -324,6 +342,11 @@ def find_published(
             day = newsroom_day(stamp, zone, url_day)
             if _plausible(day, latest):
                 return day, source
+    east_asian = language in _EAST_ASIAN
+    if not east_asian:
+        guessed_day = _htmldate(tree, url, latest)
+        if guessed_day is not None:
+            return guessed_day, "htmldate"
     heading = find_headline(tree, metadata)
     stamp = find_time_element(tree, heading)
     if stamp is not None:
@@ -336,19 +359,8 @@ def find_published(
         return found, "dateline"
     if url_day and _plausible(url_day, latest):
         return url_day, "url"
-    try:
-        guessed = htmldate.find_date(
-            tree,
-            url=url,
-            original_date=True,
-            extensive_search=True,
-            max_date=latest.isoformat(),
-        )
-    except (ValueError, TypeError) as exc:  # htmldate raises on odd trees
-        log.debug("htmldate failed on %s: %s", url, exc)
-        guessed = None
-    if guessed:
-        guessed_day = parse_iso_date(guessed)
-        if guessed_day is not None and _plausible(guessed_day, latest):
+    if east_asian:
+        guessed_day = _htmldate(tree, url, latest)
+        if guessed_day is not None:
             return guessed_day, "htmldate"
     return None, None

@@ -250,6 +250,23 @@ def _trafilatura(tree: HtmlElement, url: str, *, fast: bool) -> str:
     return found or ""
 
 
+def _repeats(tree: HtmlElement, url: str, titles: Iterable[str]) -> set[str]:
+    """Lines that only repeat the page's headline or its own address."""
+    repeats = {_norm(t) for t in titles} | {_norm(url)}
+    headline = tree.find(".//h1")  # the first only: pages give sections and teasers h1s too
+    if headline is not None:
+        repeats.add(_norm(headline.text_content()))
+    repeats.discard("")
+    return repeats
+
+
+def extract_plain_text(tree: HtmlElement, url: str, *, titles: Iterable[str]) -> str:
+    """trafilatura's full mode alone on ``tree``, lines cleaned as in :func:`extract_main_text`."""
+    rules = _rules()
+    repeats = _repeats(tree, url, titles)
+    return _clean_lines(_trafilatura(tree, url, fast=False), repeats, rules)
+
+
 def extract_main_text(
     tree: HtmlElement,
     url: str,
@@ -269,12 +286,7 @@ def extract_main_text(
     _lift_embedded_quotes(tree, rules)
     _join_split_body(tree, rules)
     _drop_link_blocks(tree, rules)
-    # Lines that only repeat the page's headline or its own address.
-    repeats = {_norm(t) for t in titles} | {_norm(url)}
-    headline = tree.find(".//h1")  # the first only: pages give sections and teasers h1s too
-    if headline is not None:
-        repeats.add(_norm(headline.text_content()))
-    repeats.discard("")
+    repeats = _repeats(tree, url, titles)
     text = _trafilatura(tree, url, fast=True)
     prose = _prose_share(text)
     if prose < _MIN_PROSE_SHARE:
