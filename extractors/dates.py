@@ -1,23 +1,26 @@
 """Publication date of a page.
 
-Layers, most trustworthy and cheapest first; the first that yields a
-plausible date wins:
+Layers, most trustworthy first; the first that yields a plausible date wins:
 
 1. ``jsonld``: the article object's ``datePublished`` (``dateCreated`` when
    that is missing), never ``dateModified``;
 2. ``meta``: publication ``<meta>`` tags (Open Graph ``article:published_time``
    and the common publisher and Dublin Core variants);
-3. ``time``: a ``<time datetime>`` element marked as the publication time
+3. ``dateline``, when the date line below the headline labels an update beside
+   the original date (``Updated April 12 · Published April 10``): the original;
+4. ``htmldate``: htmldate's extensive search, asking for the original date.
+   On pages without structured dates it is more often right than the layers
+   below (measured on pages neither was tuned on, see README), except on
+   Japanese, Korean and Chinese pages, where it runs last;
+5. ``time``: a ``<time datetime>`` element marked as the publication time
    (``itemprop="datePublished"``, ``pubdate``, a "published" class), else the
    first one after the headline that is not marked as an update;
-4. ``dateline``: the date line printed next to the headline, in any form
+6. ``dateline``: the date line printed next to the headline, in any form
    :mod:`extractors.datetext` reads (``April 10, 2024``, ``10.04.2024``,
    ``2024年4月10日``, ``令和6年4月10日``, ``2024년 4월 10일``, ``2024.04.10``);
    a date labelled as an update (``Updated``, ``更新``, ``수정``) is used only
    when the line holds no other;
-5. ``url``: a full date in the URL path (``/2024/04/10/``);
-6. ``htmldate``: htmldate's extensive search, asking for the original date;
-   it is the slowest layer and runs only when the others found nothing.
+7. ``url``: a full date in the URL path (``/2024/04/10/``).
 
 A date after the fetch time is never accepted (publishers put "updated" or
 event dates in pages; a publication date cannot be in the future).
@@ -240,6 +243,24 @@ def writes_month_first(url: str | None, locale: str | None) -> bool:
     return country not in _DAY_FIRST_ENGLISH
 
 
+def labelled_dateline(
+    tree: HtmlElement, heading: HtmlElement | None, *, latest: date, month_first: bool = False
+) -> date | None:
+    """The original date of a date line below the headline that also labels an update.
+
+    Such a line says which of its dates is which ("Updated April 12 · Published
+    April 10"), which no search of the page as a whole can know.
+    """
+    if heading is None:
+        return None
+    after = _visible_text(_following(heading), _DATELINE_AFTER_CHARS)
+    plausible = [m for m in find_dates(after, month_first=month_first) if _plausible(m.value, latest)]
+    updates = [_is_update(after, m) for m in plausible]
+    if not any(updates) or all(updates):
+        return None
+    return next(m.value for m, update in zip(plausible, updates, strict=True) if not update)
+
+
 def find_dateline(
     tree: HtmlElement,
     heading: HtmlElement | None,
@@ -343,17 +364,20 @@ def find_published(
             if _plausible(day, latest):
                 return day, source
     east_asian = language in _EAST_ASIAN
+    heading = find_headline(tree, metadata)
+    month_first = writes_month_first(url, metadata.language or language)
     if not east_asian:
+        labelled = labelled_dateline(tree, heading, latest=latest, month_first=month_first)
+        if labelled:
+            return labelled, "dateline"
         guessed_day = _htmldate(tree, url, latest)
         if guessed_day is not None:
             return guessed_day, "htmldate"
-    heading = find_headline(tree, metadata)
     stamp = find_time_element(tree, heading)
     if stamp is not None:
         day = newsroom_day(stamp, zone, url_day)
         if _plausible(day, latest):
             return day, "time"
-    month_first = writes_month_first(url, metadata.language or language)
     found = find_dateline(tree, heading, language=language, latest=latest, month_first=month_first)
     if found:
         return found, "dateline"

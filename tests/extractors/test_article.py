@@ -241,12 +241,12 @@ def _dated_page(head: str, dateline: str, url_path: str = "story") -> tuple[str,
             '<time datetime="2024-04-10T09:00:00+02:00">3 hours ago</time>',
             "story",
             date(2024, 4, 10),
-            "time",
+            "htmldate",  # without structured data, htmldate searches first outside CJK pages
         ),
         ("", "Updated April 12, 2024 · Published April 10, 2024", "story", date(2024, 4, 10), "dateline"),
         ("", "입력 2024.04.10 09:30 | 수정 2024.04.11 11:02", "story", date(2024, 4, 10), "dateline"),
         ("", "令和6年4月10日 18時05分", "story", date(2024, 4, 10), "dateline"),
-        ("", "", "2024/04/10/story", date(2024, 4, 10), "url"),
+        ("", "", "2024/04/10/story", date(2024, 4, 10), "htmldate"),
     ],
 )
 def test_publication_date_layers(head: str, dateline: str, path: str, expected: date, source: str) -> None:
