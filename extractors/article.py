@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html

@@ -184,7 +184,9 @@ def _article_jsonld(tree: HtmlElement) -> dict[str, Any]:
         if data is None:
             continue
         for obj in _walk_jsonld(data):
-            if _types(obj) & ARTICLE_TYPES and (not best or ("datePublished" in obj and "datePublished" not in best)):
+            if _types(obj) & ARTICLE_TYPES and (
+                not best or ("datePublished" in obj and "datePublished" not in best)
+            ):
                 best = obj
     return best
 
