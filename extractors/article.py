@@ -81,8 +81,8 @@ def _parse(html: str, url: str) -> HtmlElement:
     if _XML_DECLARATION.match(html):
         # lxml refuses text that still declares a byte encoding (XHTML pages).
         html = _XML_DECLARATION.sub("", html, count=1)
-    # trafilatura's own repairs before parsing: invalid XML characters out, and the doctype
-    # line that makes libxml2 lose whole documents (a page parsed without it has no text).
+    # trafilatura's own repairs before parsing: characters XML forbids out, and the doctype
+    # line that can make libxml2 lose the document (a page then parses without text).
     html = repair_faulty_html(html, html[:50].lower())
     try:
         return lxml.html.document_fromstring(html, parser=_PARSER)
@@ -194,7 +194,9 @@ def extract_article(
     tree, metadata = page.tree, page.metadata
     _check_not_error(metadata, url)
     hint = _language_hint(metadata)
-    published, date_source = find_published(tree, metadata, url=url, language=hint, fetched_at=fetched_at)
+    published, date_source = find_published(
+        tree, metadata, url=url, language=hint, fetched_at=fetched_at, html=page.html
+    )
     # Anchors are counted before the main-text step prunes link blocks from the tree.
     anchors = None if metadata.jsonld else _anchor_texts(tree)
     titles = [t for t in (metadata.title, metadata.first("og:title"), metadata.title_tag) if t]
@@ -232,6 +234,11 @@ def find_published_in_page(
     """The publication date of any page, article or not (for date-only uses and benchmarks)."""
     page = _prepare(html, url, declared_charset)
     found, _source = find_published(
-        page.tree, page.metadata, url=url, language=_language_hint(page.metadata), fetched_at=fetched_at
+        page.tree,
+        page.metadata,
+        url=url,
+        language=_language_hint(page.metadata),
+        fetched_at=fetched_at,
+        html=page.html,
     )
     return found

@@ -10,7 +10,16 @@ from typing import Any
 
 import pytest
 
-from bench.article_quality import body_scores, date_scores, without_structured_dates
+from bench.article_quality import (
+    body_scores,
+    date_scores,
+    is_validation,
+    part_indices,
+    product_path,
+    snippet_counts,
+    snippet_scores,
+    without_structured_dates,
+)
 from extractors import extract_article
 from extractors.article import find_published_in_page
 from extractors.dates import newsroom_day, site_zone
@@ -127,6 +136,53 @@ def test_a_front_page_is_an_index_page() -> None:
     with pytest.raises(IndexPage) as index:
         extract_article(raw, "http://demo.test/")
     assert index.value.reason == "index_page"
+
+
+def _linked_page(body: str, url_extra: str = "", og_type: str | None = "article") -> str:
+    og = f'<meta property="og:type" content="{og_type}">' if og_type else ""
+    menu = "".join(f'<li><a href="/s/{i}">Section or story number {i}</a></li>' for i in range(50))
+    return (
+        f"<html><head><title>A short notice</title>{og}</head><body><nav><ul>{menu}</ul></nav>"
+        f"<article><h1>A short notice</h1>{body}</article><footer>{url_extra}</footer></body></html>"
+    )
+
+
+SHORT_NOTICE = (
+    "<p>The council will meet on Tuesday at the town hall to vote on the new budget.</p>"
+    "<p>Residents may speak for three minutes each before the vote, the clerk said in a statement.</p>"
+)
+
+
+def test_a_short_real_article_among_many_links_is_kept() -> None:
+    body = SHORT_NOTICE
+    for og_type in ("article", None):
+        article = extract_article(
+            _linked_page(body, og_type=og_type), "https://town.example/news/council-meets"
+        )
+        assert "The council will meet on Tuesday" in article.text
+
+
+def test_a_short_text_at_a_listing_address_is_an_index_page() -> None:
+    body = SHORT_NOTICE
+    for url in ("https://town.example/", "https://town.example/category/politics/"):
+        with pytest.raises(IndexPage):
+            extract_article(_linked_page(body), url)
+
+
+def test_a_declared_article_made_of_headline_lines_is_kept() -> None:
+    """A roundup whose lines are link texts is still an article when the page says it is one."""
+    items = "".join(
+        f'<p><a href="/s/{i}">Regulators in country number {i} opened an inquiry into cloud contracts today</a></p>'
+        for i in range(12)
+    )
+    page = f"<html><head><title>Roundup</title><meta property='og:type' content='article'></head><body><article><h1>Roundup</h1>{items}</article></body></html>"
+    assert extract_article(page, "https://news.example/2024/04/10/roundup").text
+    undeclared = page.replace("<meta property='og:type' content='article'>", "")
+    links = "".join(f'<a href="/x/{i}">Other {i}</a>' for i in range(40))
+    with pytest.raises(IndexPage):
+        extract_article(
+            undeclared.replace("</body>", f"{links}</body>"), "https://news.example/2024/04/10/roundup"
+        )
 
 
 def test_demo_ja_ko_date_lines_parse_without_structured_data(demo_manifest: list[dict[str, Any]]) -> None:
@@ -387,9 +443,10 @@ def test_article_body_gate(article_body_bench: list[dict[str, Any]]) -> None:
         assert scores[name] >= floor, f"{name} {scores[name]:.3f} below the floor {floor} ({scores})"
 
 
-# Pinned floor for publication dates on the 200 real pages (htmldate scoring): measured
-# 0.910; htmldate's extensive search gets 0.890 on the same pages and must not beat us.
-PUBLISH_DATE_ACCURACY_FLOOR = 0.905
+# Pinned floor for publication dates on the 200 real pages (htmldate scoring), through
+# extract_article as the pipeline calls it (a rejected page has no date): measured FLOOR_MC;
+# htmldate's extensive search gets 0.890 on the same pages and must not beat us.
+PUBLISH_DATE_ACCURACY_FLOOR = FLOOR_MC
 
 
 @pytest.mark.benchmarks
@@ -398,14 +455,75 @@ def test_publish_date_gate(publish_date_bench: list[dict[str, Any]]) -> None:
 
     ours, reference = [], []
     for page in publish_date_bench:
-        try:
-            found = extract_article(page["html"], page["url"], fetched_at=datetime(2020, 12, 31)).published
-        except NotAnArticle:
-            found = find_published_in_page(page["html"], page["url"], fetched_at=datetime(2020, 12, 31))
-        ours.append((page["date"], found.isoformat() if found else None))
+        found = product_path(page, datetime(2020, 12, 31)).published
+        ours.append((page["date"], found))
         text = page["html"].decode("utf-8", "replace")
         theirs = htmldate.find_date(text, url=page["url"], original_date=True, extensive_search=True)
         reference.append((page["date"], str(theirs) if theirs else None))
     accuracy, baseline = date_scores(ours).accuracy, date_scores(reference).accuracy
     assert accuracy >= PUBLISH_DATE_ACCURACY_FLOOR, f"date accuracy {accuracy:.3f}"
     assert accuracy >= baseline, f"date accuracy {accuracy:.3f} below htmldate's {baseline:.3f}"
+
+
+# --- the wide sets: pages the extractor was not first tuned on ----------------------
+
+
+def test_snippet_scoring_follows_trafilaturas_method() -> None:
+    counts = snippet_counts(
+        "The  first\nparagraph. Share this",
+        ["The first paragraph.", "A missing one"],
+        ["Share this", "Cookie banner"],
+    )
+    assert (counts.tp, counts.fn, counts.fp, counts.tn) == (1, 1, 1, 1)
+    page = {"with": ["a b"], "without": ["c"]}
+    total = snippet_scores([(page, "a  b"), (page, "c")])
+    assert (total.tp, total.fn, total.fp) == (1, 1, 1)
+    assert total.f1 == pytest.approx(2 / 4)
+
+
+def test_the_validation_split_is_a_frozen_hash_of_the_page_id() -> None:
+    ids = [f"https://site{i}.example/story/{i}" for i in range(2000)]
+    chosen = [page_id for page_id in ids if is_validation(page_id)]
+    assert 0.22 < len(chosen) / len(ids) < 0.28
+    assert chosen == [page_id for page_id in ids if is_validation(page_id)]
+    # the split never moves: these ids were assigned when it was made
+    assert [is_validation(f"https://site{i}.example/story/{i}") for i in range(8)] == [
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
+
+
+# Floors on the wide sets, just under what extract_article reaches through the product path
+# (rejections count as empty text / no date). Measured beside the libraries in one run of
+# `python -m bench.article_quality`:
+#   wide-body, validation part (123 pages): ours F1 WB_VAL; trafilatura WB_T_VAL, no comments WB_TNC_VAL
+#   wide-body, tuning part (388 pages):     ours F1 WB_TUN; trafilatura WB_T_TUN, no comments WB_TNC_TUN
+#   wide-dates, validation part (105):      ours WD_VAL; htmldate extensive WD_H_VAL
+#   wide-dates, tuning part (312):          ours WD_TUN; htmldate extensive WD_H_TUN
+# The gate scores ours only (the libraries' figures are fixed by their pinned versions).
+WIDE_BODY_F1_FLOORS = {"validation": FLOOR_WB_VAL, "tuning": FLOOR_WB_TUN}
+WIDE_DATES_ACCURACY_FLOORS = {"validation": FLOOR_WD_VAL, "tuning": FLOOR_WD_TUN}
+
+
+@pytest.mark.benchmarks
+def test_wide_body_gate(wide_body_bench: list[dict[str, Any]]) -> None:
+    texts = [product_path(page).text for page in wide_body_bench]
+    for part, floor in WIDE_BODY_F1_FLOORS.items():
+        chosen = part_indices(wide_body_bench, part)
+        score = snippet_scores((wide_body_bench[i], texts[i]) for i in chosen)
+        assert score.f1 >= floor, f"wide-body {part} F1 {score.f1:.3f} below the floor {floor} ({score})"
+
+
+@pytest.mark.benchmarks
+def test_wide_dates_gate(wide_dates_bench: list[dict[str, Any]]) -> None:
+    found = [product_path(page).published for page in wide_dates_bench]
+    for part, floor in WIDE_DATES_ACCURACY_FLOORS.items():
+        chosen = part_indices(wide_dates_bench, part)
+        score = date_scores((wide_dates_bench[i]["date"], found[i]) for i in chosen)
+        assert score.accuracy >= floor, f"wide-dates {part} accuracy {score.accuracy:.3f} below {floor}"
