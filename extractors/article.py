@@ -39,7 +39,7 @@ from extractors.urls import resolve_canonical
 log = logging.getLogger(__name__)
 
 # Bump when a change here alters what is stored for a page (see `newsfacts reextract`).
-ARTICLE_EXTRACTOR_VERSION = "article-2026.11.2"
+ARTICLE_EXTRACTOR_VERSION = "article-2026.12.1"
 
 # Below these lengths the main text is not even a sentence or two: no article. CJK scripts pack
 # about three times more per character. Short but real articles (a quote, a notice, a caption

@@ -167,5 +167,8 @@ def test_cached_texts_score_by_the_facts_rule(articles: list[rn.RealArticle]) ->
 
 def test_the_corpus_date_field_is_not_article_text() -> None:
     excerpt = " date 2024-04-20 The House approved the bill on Saturday. Its date 2024-04-21 vote follows."
-    assert rn.article_text(excerpt) == "The House approved the bill on Saturday. Its date 2024-04-21 vote follows."
+    assert (
+        rn.article_text(excerpt)
+        == "The House approved the bill on Saturday. Its date 2024-04-21 vote follows."
+    )
     assert rn.article_text("The House approved it.") == "The House approved it."
