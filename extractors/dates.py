@@ -6,6 +6,8 @@ Layers, most trustworthy first; the first that yields a plausible date wins:
    that is missing), never ``dateModified``;
 2. ``meta``: publication ``<meta>`` tags (Open Graph ``article:published_time``
    and the common publisher and Dublin Core variants);
+   (for both, a full date in the URL path more than two days away wins: the
+   structured date is then a template's stale or recycled timestamp);
 3. ``dateline``, when the date line below the headline labels an update beside
    the original date (``Updated April 12 · Published April 10``): the original;
 4. ``htmldate``: htmldate's extensive search, asking for the original date.
@@ -20,7 +22,7 @@ Layers, most trustworthy first; the first that yields a plausible date wins:
    ``2024年4月10日``, ``令和6年4月10日``, ``2024년 4월 10일``, ``2024.04.10``);
    a date labelled as an update (``Updated``, ``更新``, ``수정``) is used only
    when the line holds no other;
-7. ``url``: a full date in the URL path (``/2024/04/10/``).
+7. ``url``: a full date in the URL path (``/2024/04/10/``, ``/2017/7/12/``).
 
 A date after the fetch time is never accepted (publishers put "updated" or
 event dates in pages; a publication date cannot be in the future).
@@ -72,7 +74,16 @@ PUBLISHED_META_KEYS = (
     "date",
 )
 
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?=[/._-]|$)")
+# ``/2024/04/10/``, ``/20240410``, ``/2024-04-10-slug``; unpadded only between slashes
+# (``/2017/7/12/``), so ``/2023/10/3-questions-for`` is not a date.
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})(?:[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?=[/._-]|$)"
+    r"|/([1-9]|1[0-2])/([1-9]|[12]\d|3[01])(?=/|$))"
+)
+# A full date in the URL path wins over a structured date more than this many days away
+# from it (a template's stale or recycled timestamp); closer, the structured date's time
+# settles which of the two days it is (see newsroom_day).
+_URL_OVERRIDES_AFTER_DAYS = 2
 # Text a reader does not see, or that dates something else (a photo, a menu entry).
 _SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "select", "option", "figcaption"})
 _DATELINE_AFTER_CHARS = 400
@@ -103,7 +114,10 @@ def date_in_url(url: str | None) -> date | None:
     if not url:
         return None
     match = _URL_DATE.search(urlsplit(url).path)
-    return make_date(int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
+    if not match:
+        return None
+    month, day = (match.group(2), match.group(3)) if match.group(2) else (match.group(4), match.group(5))
+    return make_date(int(match.group(1)), int(month), int(day))
 
 
 @cache
@@ -349,6 +363,12 @@ def _htmldate(tree: HtmlElement, html: str | None, url: str | None, latest: date
     return guessed_day if guessed_day is not None and _plausible(guessed_day, latest) else None
 
 
+def _url_disagrees(url_day: date | None, day: date, latest: date) -> bool:
+    if url_day is None or not _plausible(url_day, latest):
+        return False
+    return abs((day - url_day).days) > _URL_OVERRIDES_AFTER_DAYS
+
+
 def find_published(
     tree: HtmlElement,
     metadata: PageMetadata,
@@ -370,6 +390,8 @@ def find_published(
         if stamp is not None:
             day = newsroom_day(stamp, zone, url_day)
             if _plausible(day, latest):
+                if _url_disagrees(url_day, day, latest):
+                    return url_day, "url"
                 return day, source
     east_asian = language in _EAST_ASIAN
     heading = find_headline(tree, metadata)

@@ -528,3 +528,30 @@ def test_wide_dates_gate(wide_dates_bench: list[dict[str, Any]]) -> None:
         chosen = part_indices(wide_dates_bench, part)
         score = date_scores((wide_dates_bench[i]["date"], found[i]) for i in chosen)
         assert score.accuracy >= floor, f"wide-dates {part} accuracy {score.accuracy:.3f} below {floor}"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://n.example/2024/04/10/story", date(2024, 4, 10)),
+        ("https://n.example/news/20240410/story", date(2024, 4, 10)),
+        ("https://n.example/home/2017/7/12/unter-uns", date(2017, 7, 12)),
+        ("https://n.example/2023/10/3-questions-for-the-team/", None),
+        ("https://n.example/2024/04/story", None),
+    ],
+)
+def test_dates_in_urls(url: str, expected: date | None) -> None:
+    from extractors.dates import date_in_url
+
+    assert date_in_url(url) == expected
+
+
+def test_a_url_date_far_from_the_structured_one_wins() -> None:
+    stale = (
+        '<script type="application/ld+json">{"@type": "BlogPosting", "datePublished": "2019-06-17"}</script>'
+    )
+    html, _ = _dated_page(stale, "", "story")
+    far = extract_article(html, "https://blog.example/2017/7/12/story", fetched_at=datetime(2024, 5, 1))
+    assert (far.published, far.date_source) == (date(2017, 7, 12), "url")
+    near = extract_article(html, "https://blog.example/2019/06/16/story", fetched_at=datetime(2024, 5, 1))
+    assert (near.published, near.date_source) == (date(2019, 6, 17), "jsonld")
