@@ -43,7 +43,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -242,38 +242,42 @@ def load_publish_date(root: Path) -> list[dict[str, Any]]:
     ]
 
 
-def _load_wide(root: Path) -> list[tuple[str, dict[str, Any], bytes]]:
+def _iter_wide(root: Path) -> Iterator[tuple[str, dict[str, Any], bytes]]:
     expectations = json.loads((root / "expectations.json").read_text("utf-8"))
-    return [
-        (key, item, gzip.decompress((root / "html" / f"{item['file']}.gz").read_bytes()))
-        for key, item in sorted(expectations.items())
-    ]
+    for key, item in sorted(expectations.items()):
+        yield key, item, gzip.decompress((root / "html" / f"{item['file']}.gz").read_bytes())
 
 
 def _wide_url(key: str, item: dict[str, Any]) -> str:
     return str(item.get("url") or f"https://example.invalid/{item['file']}")
 
 
-def load_wide_body(root: Path) -> list[dict[str, Any]]:
-    """The wide main-text pages: ``{"id", "url", "html" (bytes), "with", "without"}``, sorted by id."""
-    return [
-        {
+def iter_wide_body(root: Path) -> Iterator[dict[str, Any]]:
+    """The wide main-text pages one at a time, by id: ``{"id", "url", "html" (bytes), "with", "without"}``."""
+    for key, item, raw in _iter_wide(root):
+        yield {
             "id": key,
             "url": _wide_url(key, item),
             "html": raw,
             "with": list(item["with"]),
             "without": list(item["without"]),
         }
-        for key, item, raw in _load_wide(root)
-    ]
+
+
+def iter_wide_dates(root: Path) -> Iterator[dict[str, Any]]:
+    """The wide publication-date pages one at a time (``{"id", "url", "html" (bytes), "date"}``), by id."""
+    for key, item, raw in _iter_wide(root):
+        yield {"id": key, "url": _wide_url(key, item), "html": raw, "date": item["date"]}
+
+
+def load_wide_body(root: Path) -> list[dict[str, Any]]:
+    """All wide main-text pages (see :func:`iter_wide_body`)."""
+    return list(iter_wide_body(root))
 
 
 def load_wide_dates(root: Path) -> list[dict[str, Any]]:
-    """The wide publication-date pages: ``{"id", "url", "html" (bytes), "date"}``, sorted by id."""
-    return [
-        {"id": key, "url": _wide_url(key, item), "html": raw, "date": item["date"]}
-        for key, item, raw in _load_wide(root)
-    ]
+    """All wide publication-date pages (see :func:`iter_wide_dates`)."""
+    return list(iter_wide_dates(root))
 
 
 def load_demo() -> list[tuple[dict[str, Any], bytes, str]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bench.article_quality import load_article_body, load_publish_date, load_wide_body, load_wide_dates
+from bench.article_quality import load_article_body, load_publish_date
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NEWSFACTS_SHARED", REPO.parent / "shared"))
@@ -45,18 +45,6 @@ def article_body_bench() -> list[dict[str, Any]]:
 def publish_date_bench() -> list[dict[str, Any]]:
     """The 200 publication-date pages: ``{"url", "html" (bytes), "date"}``."""
     return load_publish_date(require_benchmark("publish-date"))
-
-
-@pytest.fixture(scope="session")
-def wide_body_bench() -> list[dict[str, Any]]:
-    """The 511 wide main-text pages: ``{"id", "url", "html" (bytes), "with", "without"}``."""
-    return load_wide_body(require_benchmark("wide-body"))
-
-
-@pytest.fixture(scope="session")
-def wide_dates_bench() -> list[dict[str, Any]]:
-    """The 417 wide publication-date pages: ``{"id", "url", "html" (bytes), "date"}``."""
-    return load_wide_dates(require_benchmark("wide-dates"))
 
 
 @pytest.fixture(scope="session")
