@@ -510,10 +510,10 @@ def test_the_validation_split_is_a_frozen_hash_of_the_page_id() -> None:
 #   wide-body, validation part (123 pages): ours F1 0.925; trafilatura 0.925, no comments 0.928
 #   wide-body, tuning part (388 pages):     ours F1 0.927; trafilatura 0.922, no comments 0.924
 #   wide-dates, validation part (105):      ours 0.876; htmldate extensive 0.905
-#   wide-dates, tuning part (312):          ours 0.917; htmldate extensive 0.913
+#   wide-dates, tuning part (312):          ours 0.920; htmldate extensive 0.913
 # The gate scores ours only (the libraries' figures are fixed by their pinned versions).
 WIDE_BODY_F1_FLOORS = {"validation": 0.920, "tuning": 0.922}
-WIDE_DATES_ACCURACY_FLOORS = {"validation": 0.866, "tuning": 0.910}
+WIDE_DATES_ACCURACY_FLOORS = {"validation": 0.866, "tuning": 0.913}
 
 
 def _extracted_one_by_one(pages: Iterator[dict[str, Any]]) -> list[tuple[dict[str, Any], Extracted]]:
