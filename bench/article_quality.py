@@ -100,17 +100,12 @@ def body_scores(pairs: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
     return precision, recall, 2 * precision * recall / (precision + recall)
 
 
-@dataclass(frozen=True)
-class DateScore:
-    """htmldate's scoring: a right date is a TP, a wrong one a FP, none a FN."""
+class _Counted:
+    """Precision, recall and F1 from the ``tp``, ``fp`` and ``fn`` counts of a score."""
 
     tp: int
     fp: int
     fn: int
-
-    @property
-    def accuracy(self) -> float:
-        return self.tp / (self.tp + self.fp + self.fn)
 
     @property
     def precision(self) -> float:
@@ -122,8 +117,20 @@ class DateScore:
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp + self.fp + self.fn else 0.0
+
+
+@dataclass(frozen=True)
+class DateScore(_Counted):
+    """htmldate's scoring: a right date is a TP, a wrong one a FP, none a FN."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.tp / (self.tp + self.fp + self.fn)
 
 
 def date_scores(pairs: Iterable[tuple[str, str | None]]) -> DateScore:
@@ -140,25 +147,13 @@ def date_scores(pairs: Iterable[tuple[str, str | None]]) -> DateScore:
 
 
 @dataclass(frozen=True)
-class SnippetScore:
+class SnippetScore(_Counted):
     """trafilatura's evaluation: expected passages found (TP) or missed (FN), unwanted ones found (FP)."""
 
     tp: int
     fn: int
     fp: int
     tn: int
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp + self.fp + self.fn else 0.0
 
 
 def snippet_counts(text: str, with_: Iterable[str], without: Iterable[str]) -> SnippetScore:
