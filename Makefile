@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: demo test lint bench install clean chromium
+.PHONY: demo test lint bench install clean chromium cjk-fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ demo: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || true
 
+## make cjk-fonts: Japanese and Korean fonts, so the report test can check CJK text renders with real glyphs
+cjk-fonts:
+	@{ fc-list :lang=ja | grep -q . && fc-list :lang=ko | grep -q .; } 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; } || true
+
 ## make test: lint, import contracts, types, then the test suite
-test: $(STAMP) chromium
+test: $(STAMP) chromium cjk-fonts
 	$(BIN)/ruff format --check --quiet flows extractors warehouse tests bench
 	$(BIN)/ruff check flows extractors warehouse tests bench
 	$(BIN)/lint-imports

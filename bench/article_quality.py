@@ -1,37 +1,49 @@
 """Article extraction on real pages, beside the reference tools measured in the same run.
 
-Three measurements, each printed with the baseline run on the same pages in
-the same process, so the ratios hold on whatever machine runs them:
+Every figure of ours is the product path: ``extract_article(html, url)`` as
+the pipeline calls it, where a rejected page counts as no text and no date.
+Each set is printed with the baselines run on the same pages in the same
+process, so the ratios hold on whatever machine runs them:
 
-- main text on the 181 article-body pages: precision, recall and F1 by the
-  article-extraction-benchmark's method (:func:`body_scores`) and time per
-  page of ``extract_article`` (alone, and followed by fact extraction and
-  topic tagging: the whole per-page processing) against
-  ``trafilatura.extract`` (defaults, and with ``include_comments=False``);
-- publication date on the 200 publish-date pages, scored as htmldate scores
-  (a day as the unit: right date TP, wrong date FP, no date FN): ours against
+- ``article-body`` (181 Zyte pages): main text, precision, recall and F1 by
+  the article-extraction-benchmark's method (:func:`body_scores`), and time
+  per page (also with fact extraction and topic tagging: the whole per-page
+  processing) against ``trafilatura.extract`` (defaults, and with
+  ``include_comments=False``);
+- ``wide-body`` (511 pages from trafilatura's own evaluation data): main text
+  by trafilatura's method (:func:`snippet_scores`), against the same two
+  settings;
+- ``publish-date`` (200 Media Cloud pages) and ``wide-dates`` (417 pages from
+  htmldate's evaluation data): publication day, scored as htmldate scores (a
+  right day TP, a wrong one FP, none FN), against
   ``htmldate.find_date(html, url=url, original_date=True)`` in extensive mode;
-- publication date on the demo corpus (exact match), and on its Japanese and
-  Korean pages with the structured data removed, so only the visible date
-  lines are left to read.
+- ``demo``: publication dates of the demo corpus (exact), and of its Japanese
+  and Korean pages with the structured data removed.
+
+The wide sets are split once and for all (:func:`is_validation`, one page in
+four by a hash of its id): rules are studied on the tuning part only, and the
+validation part is reported on its own. Zyte and Media Cloud are what the
+extractor was first tuned on. The reference tools get the page's bytes and
+decode them themselves, as their own evaluations do.
 
 Times are the sum over pages of each page's fastest of ``--rounds`` runs,
-tools interleaved page by page so that load on a shared machine falls on both.
+tools interleaved page by page so that load on a shared machine falls on all.
 Pages are read from the shared benchmark folder, never copied into the
-repository. Run ``python -m bench.article_quality``.
+repository. Run ``python -m bench.article_quality`` (``--sets`` to choose).
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -88,17 +100,12 @@ def body_scores(pairs: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
     return precision, recall, 2 * precision * recall / (precision + recall)
 
 
-@dataclass(frozen=True)
-class DateScore:
-    """htmldate's scoring: a right date is a TP, a wrong one a FP, none a FN."""
+class _Counted:
+    """Precision, recall and F1 from the ``tp``, ``fp`` and ``fn`` counts of a score."""
 
     tp: int
     fp: int
     fn: int
-
-    @property
-    def accuracy(self) -> float:
-        return self.tp / (self.tp + self.fp + self.fn)
 
     @property
     def precision(self) -> float:
@@ -110,8 +117,20 @@ class DateScore:
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp + self.fp + self.fn else 0.0
+
+
+@dataclass(frozen=True)
+class DateScore(_Counted):
+    """htmldate's scoring: a right date is a TP, a wrong one a FP, none a FN."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.tp / (self.tp + self.fp + self.fn)
 
 
 def date_scores(pairs: Iterable[tuple[str, str | None]]) -> DateScore:
@@ -125,6 +144,67 @@ def date_scores(pairs: Iterable[tuple[str, str | None]]) -> DateScore:
         else:
             fp += 1
     return DateScore(tp, fp, fn)
+
+
+@dataclass(frozen=True)
+class SnippetScore(_Counted):
+    """trafilatura's evaluation: expected passages found (TP) or missed (FN), unwanted ones found (FP)."""
+
+    tp: int
+    fn: int
+    fp: int
+    tn: int
+
+
+def snippet_counts(text: str, with_: Iterable[str], without: Iterable[str]) -> SnippetScore:
+    """One page's counts: whitespace runs collapsed to one space in the text and in every snippet."""
+    flat = " ".join(text.split())
+    found_with = [" ".join(s.split()) in flat for s in with_]
+    found_without = [" ".join(s.split()) in flat for s in without]
+    return SnippetScore(
+        tp=sum(found_with),
+        fn=len(found_with) - sum(found_with),
+        fp=sum(found_without),
+        tn=len(found_without) - sum(found_without),
+    )
+
+
+def snippet_scores(pages: Iterable[tuple[dict[str, Any], str]]) -> SnippetScore:
+    """Counts summed over ``(page, extracted text)`` pairs; pages carry ``"with"`` and ``"without"``."""
+    tp = fn = fp = tn = 0
+    for page, text in pages:
+        counts = snippet_counts(text, page["with"], page["without"])
+        tp, fn, fp, tn = tp + counts.tp, fn + counts.fn, fp + counts.fp, tn + counts.tn
+    return SnippetScore(tp, fn, fp, tn)
+
+
+# --- the frozen split of the wide sets -------------------------------------------
+
+VALIDATION_SHARE = 0.25
+
+
+def is_validation(page_id: str) -> bool:
+    """Whether a wide-set page is in the frozen validation part (one in four, by a hash of its id).
+
+    The id is the page's key in ``expectations.json`` (its URL). Rules are studied
+    and tuned on the other pages only; the validation part is scored as a whole.
+    """
+    digest = hashlib.sha256(page_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < VALIDATION_SHARE
+
+
+def part_indices(pages: list[dict[str, Any]], part: str) -> list[int]:
+    """Positions in ``pages`` of ``part`` ("tuning", "validation" or "all")."""
+    return [
+        i
+        for i, page in enumerate(pages)
+        if part == "all" or is_validation(page["id"]) == (part == "validation")
+    ]
+
+
+def split_part(pages: list[dict[str, Any]], part: str) -> list[dict[str, Any]]:
+    """``part`` "tuning", "validation" or "all" of a wide set's pages."""
+    return [pages[i] for i in part_indices(pages, part)]
 
 
 # --- pages ---------------------------------------------------------------------
@@ -157,6 +237,44 @@ def load_publish_date(root: Path) -> list[dict[str, Any]]:
     ]
 
 
+def _iter_wide(root: Path) -> Iterator[tuple[str, dict[str, Any], bytes]]:
+    expectations = json.loads((root / "expectations.json").read_text("utf-8"))
+    for key, item in sorted(expectations.items()):
+        yield key, item, gzip.decompress((root / "html" / f"{item['file']}.gz").read_bytes())
+
+
+def _wide_url(key: str, item: dict[str, Any]) -> str:
+    return str(item.get("url") or f"https://example.invalid/{item['file']}")
+
+
+def iter_wide_body(root: Path) -> Iterator[dict[str, Any]]:
+    """The wide main-text pages one at a time, by id: ``{"id", "url", "html" (bytes), "with", "without"}``."""
+    for key, item, raw in _iter_wide(root):
+        yield {
+            "id": key,
+            "url": _wide_url(key, item),
+            "html": raw,
+            "with": list(item["with"]),
+            "without": list(item["without"]),
+        }
+
+
+def iter_wide_dates(root: Path) -> Iterator[dict[str, Any]]:
+    """The wide publication-date pages one at a time (``{"id", "url", "html" (bytes), "date"}``), by id."""
+    for key, item, raw in _iter_wide(root):
+        yield {"id": key, "url": _wide_url(key, item), "html": raw, "date": item["date"]}
+
+
+def load_wide_body(root: Path) -> list[dict[str, Any]]:
+    """All wide main-text pages (see :func:`iter_wide_body`)."""
+    return list(iter_wide_body(root))
+
+
+def load_wide_dates(root: Path) -> list[dict[str, Any]]:
+    """All wide publication-date pages (see :func:`iter_wide_dates`)."""
+    return list(iter_wide_dates(root))
+
+
 def load_demo() -> list[tuple[dict[str, Any], bytes, str]]:
     """The demo corpus: ``(manifest entry, page bytes, url)``."""
     manifest = json.loads((DEMO / "corpus.json").read_text("utf-8"))
@@ -172,14 +290,40 @@ def without_structured_dates(page: bytes) -> bytes:
     return _STRUCTURED_DATES.sub(b"", page)
 
 
-# --- runs ----------------------------------------------------------------------
+# --- the product path and the reference tools -------------------------------------
 
 
-def _article_text(page: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class Extracted:
+    """What ``extract_article`` gives a page, as the pipeline stores it: a rejection keeps no text or date."""
+
+    text: str
+    published: str | None
+    rejection: str | None
+
+
+def product_path(page: dict[str, Any], fetched_at: datetime | None = None) -> Extracted:
+    """``extract_article(html, url)`` as the pipeline calls it, rejections included."""
     try:
-        return extract_article(page["html"], page["url"]).text
-    except NotAnArticle:
-        return ""
+        article = extract_article(page["html"], page["url"], fetched_at=fetched_at)
+    except NotAnArticle as exc:
+        return Extracted("", None, exc.reason)
+    return Extracted(article.text, article.published.isoformat() if article.published else None, None)
+
+
+def trafilatura_text(page: dict[str, Any], **options: Any) -> str:
+    """``trafilatura.extract`` on the page's bytes (the library decodes them itself), "" for nothing."""
+    import trafilatura
+
+    return str(trafilatura.extract(page["html"], **options) or "")
+
+
+def htmldate_day(page: dict[str, Any]) -> str | None:
+    """htmldate's extensive search for the original date on the page's bytes, with its URL."""
+    import htmldate
+
+    found = htmldate.find_date(page["html"], url=page["url"], original_date=True, extensive_search=True)
+    return str(found) if found else None
 
 
 def _article_and_facts(page: dict[str, Any]) -> str:
@@ -212,64 +356,115 @@ def _timed_interleaved(
     return outputs, {name: 1000 * sum(times) / len(pages) for name, times in best.items()}
 
 
+def rejections(results: Iterable[Extracted]) -> str:
+    """``"none"`` or the rejection reasons with their counts (``"too_short 2, index_page 1"``)."""
+    counts = Counter(result.rejection for result in results if result.rejection)
+    return ", ".join(f"{reason} {n}" for reason, n in counts.most_common()) or "none"
+
+
+_TEXT_TOOLS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "extract_article": product_path,
+    "trafilatura.extract": trafilatura_text,
+    "trafilatura.extract(include_comments=False)": lambda p: trafilatura_text(p, include_comments=False),
+}
+
+
+def _as_text(output: Any) -> str:
+    return output.text if isinstance(output, Extracted) else str(output)
+
+
 def run_article_body(pages: list[dict[str, Any]], rounds: int) -> list[str]:
-    import trafilatura
-
-    def decoded(page: dict[str, Any]) -> str:
-        return str(page["html"].decode("utf-8", "replace"))
-
-    for page in pages:
-        page["text"] = decoded(page)
-    tools: dict[str, Callable[[dict[str, Any]], Any]] = {
-        "extract_article": _article_text,
-        "extract_article + extract_facts + tag_topics": _article_and_facts,
-        "trafilatura.extract": lambda p: trafilatura.extract(p["text"]) or "",
-        "trafilatura.extract(include_comments=False)": lambda p: (
-            trafilatura.extract(p["text"], include_comments=False) or ""
-        ),
-    }
+    tools = dict(_TEXT_TOOLS)
+    tools["extract_article + extract_facts + tag_topics"] = _article_and_facts
     outputs, ms = _timed_interleaved(pages, tools, rounds)
     baseline = ms["trafilatura.extract"]
-    lines = [f"Main text, {len(pages)} article-body pages (P / R / F1, time per page):"]
-    for name, texts in outputs.items():
-        p, r, f1 = body_scores(zip((page["truth"] for page in pages), texts, strict=True))
+    lines = [f"Main text, {len(pages)} article-body pages (P / R / F1 by word 4-grams, time per page):"]
+    for name, found in outputs.items():
+        p, r, f1 = body_scores(zip((page["truth"] for page in pages), map(_as_text, found), strict=True))
         lines.append(
             f"  {name:<46} P {p:.3f}  R {r:.3f}  F1 {f1:.3f}   {ms[name]:6.1f} ms/page"
             f"  ({ms[name] / baseline:.2f}x trafilatura)"
         )
-    rejected = sum(1 for text in outputs["extract_article"] if not text)
-    lines.append(f"  extract_article rejected {rejected} of {len(pages)} pages as not articles")
+    lines.append(f"  extract_article rejections: {rejections(outputs['extract_article'])}")
+    return lines
+
+
+def run_wide_body(pages: list[dict[str, Any]], rounds: int) -> list[str]:
+    outputs, ms = _timed_interleaved(pages, _TEXT_TOOLS, rounds)
+    baseline = ms["trafilatura.extract"]
+    lines = [f"Main text, {len(pages)} wide-body pages (P / R / F1 by expected passages, time per page):"]
+    for part in ("validation", "tuning", "all"):
+        chosen = part_indices(pages, part)
+        lines.append(f" {part} part, {len(chosen)} pages:")
+        for name, found in outputs.items():
+            score = snippet_scores((pages[i], _as_text(found[i])) for i in chosen)
+            timing = (
+                f"   {ms[name]:6.1f} ms/page  ({ms[name] / baseline:.2f}x trafilatura)"
+                if part == "all"
+                else ""
+            )
+            lines.append(
+                f"  {name:<46} P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}{timing}"
+            )
+        lines.append(
+            f"  extract_article rejections: {rejections(outputs['extract_article'][i] for i in chosen)}"
+        )
+    return lines
+
+
+def _date_lines(
+    title: str,
+    pages: list[dict[str, Any]],
+    tools: dict[str, Callable[[dict[str, Any]], Any]],
+    rounds: int,
+    parts: tuple[str, ...],
+) -> list[str]:
+    outputs, ms = _timed_interleaved(pages, tools, rounds)
+    baseline = ms["htmldate.find_date (extensive, original)"]
+    lines = [title]
+    for part in parts:
+        chosen = part_indices(pages, part)
+        if len(parts) > 1:
+            lines.append(f" {part} part, {len(chosen)} pages:")
+        for name, found in outputs.items():
+            days = [found[i].published if isinstance(found[i], Extracted) else found[i] for i in chosen]
+            score = date_scores(zip((pages[i]["date"] for i in chosen), days, strict=True))
+            timing = (
+                f"   {ms[name]:5.1f} ms/page  ({ms[name] / baseline:.2f}x htmldate)" if part == "all" else ""
+            )
+            lines.append(
+                f"  {name:<46} accuracy {score.accuracy:.3f}  P {score.precision:.3f}  R {score.recall:.3f}"
+                f"  F {score.f1:.3f}{timing}"
+            )
+        lines.append(
+            f"  extract_article rejections: {rejections(outputs['extract_article'][i] for i in chosen)}"
+        )
     return lines
 
 
 def run_publish_date(pages: list[dict[str, Any]], rounds: int) -> list[str]:
-    import htmldate
-
-    def ours(page: dict[str, Any]) -> str | None:
+    def alone(page: dict[str, Any]) -> str | None:
         found = find_published_in_page(page["html"], page["url"], fetched_at=DATE_BENCH_FETCHED_AT)
         return found.isoformat() if found else None
 
-    def reference(page: dict[str, Any]) -> str | None:
-        found = htmldate.find_date(
-            page["html"].decode("utf-8", "replace"),
-            url=page["url"],
-            original_date=True,
-            extensive_search=True,
-        )
-        return str(found) if found else None
+    tools: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "extract_article": lambda p: product_path(p, DATE_BENCH_FETCHED_AT),
+        "find_published_in_page (date function alone)": alone,
+        "htmldate.find_date (extensive, original)": htmldate_day,
+    }
+    for page in pages:
+        page.setdefault("id", page["url"])
+    title = f"Publication date, {len(pages)} publish-date pages (htmldate's scoring):"
+    return _date_lines(title, pages, tools, rounds, ("all",))
 
-    outputs, ms = _timed_interleaved(pages, {"ours": ours, "htmldate": reference}, rounds)
-    baseline = ms["htmldate"]
-    labels = [page["date"] for page in pages]
-    lines = [f"Publication date, {len(pages)} publish-date pages (htmldate's scoring):"]
-    names = {"ours": "find_published_in_page", "htmldate": "htmldate.find_date (extensive, original)"}
-    for key, found in outputs.items():
-        score = date_scores(zip(labels, found, strict=True))
-        lines.append(
-            f"  {names[key]:<46} accuracy {score.accuracy:.3f}  P {score.precision:.3f}  R {score.recall:.3f}"
-            f"  F {score.f1:.3f}   {ms[key]:5.1f} ms/page  ({ms[key] / baseline:.2f}x htmldate)"
-        )
-    return lines
+
+def run_wide_dates(pages: list[dict[str, Any]], rounds: int) -> list[str]:
+    tools: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "extract_article": product_path,
+        "htmldate.find_date (extensive, original)": htmldate_day,
+    }
+    title = f"Publication date, {len(pages)} wide-dates pages (htmldate's scoring):"
+    return _date_lines(title, pages, tools, rounds, ("validation", "tuning", "all"))
 
 
 def run_demo() -> list[str]:
@@ -295,17 +490,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--benchmarks", type=Path, default=SHARED / "benchmarks", help="shared benchmark folder"
     )
+    parser.add_argument(
+        "--sets",
+        default="article-body,publish-date,wide-body,wide-dates,demo",
+        help="comma-separated sets to run (default: all)",
+    )
     args = parser.parse_args(argv)
-    body_root, date_root = args.benchmarks / "article-body", args.benchmarks / "publish-date"
-    if not body_root.is_dir() or not date_root.is_dir():
-        print(f"benchmark pages not found under {args.benchmarks}", file=sys.stderr)
+    runs: dict[str, tuple[Callable[[Path], list[dict[str, Any]]], Callable[..., list[str]]]] = {
+        "article-body": (load_article_body, run_article_body),
+        "publish-date": (load_publish_date, run_publish_date),
+        "wide-body": (load_wide_body, run_wide_body),
+        "wide-dates": (load_wide_dates, run_wide_dates),
+    }
+    wanted = [name.strip() for name in args.sets.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in runs and name != "demo"]
+    if unknown:
+        print(
+            f"unknown set(s) {', '.join(unknown)}; choose from {', '.join([*runs, 'demo'])}", file=sys.stderr
+        )
         return 2
-    for line in run_article_body(load_article_body(body_root), args.rounds):
-        print(line)
-    for line in run_publish_date(load_publish_date(date_root), args.rounds):
-        print(line)
-    for line in run_demo():
-        print(line)
+    missing = [name for name in wanted if name in runs and not (args.benchmarks / name).is_dir()]
+    if missing:
+        print(f"benchmark pages not found: {', '.join(missing)} under {args.benchmarks}", file=sys.stderr)
+        return 2
+    for name in wanted:
+        if name == "demo":
+            lines = run_demo()
+        else:
+            load, run = runs[name]
+            lines = run(load(args.benchmarks / name), args.rounds)
+        for line in lines:
+            print(line, flush=True)
     return 0
 
 

@@ -19,16 +19,19 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
+from courlan import is_navigation_page
 from lxml.html import HtmlElement
+from trafilatura.utils import repair_faulty_html
 
 from extractors.charset import decode_html
 from extractors.dates import find_published
 from extractors.errors import EmptyPage, ErrorPage, IndexPage, PaywallStub, TooShort
 from extractors.language import detect_language
-from extractors.maintext import extract_main_text
+from extractors.maintext import extract_main_text, extract_plain_text
 from extractors.metadata import PageMetadata, read_metadata
 from extractors.models import Article
 from extractors.urls import resolve_canonical
@@ -36,11 +39,16 @@ from extractors.urls import resolve_canonical
 log = logging.getLogger(__name__)
 
 # Bump when a change here alters what is stored for a page (see `newsfacts reextract`).
-ARTICLE_EXTRACTOR_VERSION = "article-2026.11.2"
+ARTICLE_EXTRACTOR_VERSION = "article-2026.12.1"
 
-# Minimum main-text length: CJK scripts pack about three times more per character.
-MIN_CHARS = {"ja": 120, "ko": 150, "zh": 100}
-MIN_CHARS_DEFAULT = 350
+# Below these lengths the main text is not even a sentence or two: no article. CJK scripts pack
+# about three times more per character. Short but real articles (a quote, a notice, a caption
+# with a paragraph) are above them.
+MIN_CHARS = {"ja": 25, "ko": 30, "zh": 20}
+MIN_CHARS_DEFAULT = 80
+# A short text: a listing when the page has many links and a listing's address (the site's front
+# page, a section, tag, category, archive or page-N path); a teaser on a paywalled page.
+SHORT_TEXT_CHARS = 350
 _ERROR_TITLE = re.compile(
     r"\b(404|not found|page not found|error 50\d|access denied)\b"
     r"|ページが見つかりません|페이지를 찾을 수 없습니다",
@@ -59,6 +67,7 @@ _PARSER = lxml.html.HTMLParser(
 
 @dataclass(frozen=True, slots=True)
 class _Page:
+    html: str
     tree: HtmlElement
     metadata: PageMetadata
     encoding: str | None
@@ -72,6 +81,9 @@ def _parse(html: str, url: str) -> HtmlElement:
     if _XML_DECLARATION.match(html):
         # lxml refuses text that still declares a byte encoding (XHTML pages).
         html = _XML_DECLARATION.sub("", html, count=1)
+    # trafilatura's own repairs before parsing: characters XML forbids out, and the doctype
+    # line that can make libxml2 lose the document (a page then parses without text).
+    html = repair_faulty_html(html, html[:50].lower())
     try:
         return lxml.html.document_fromstring(html, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
@@ -83,7 +95,7 @@ def _prepare(html: bytes | str, url: str, declared_charset: str | None) -> _Page
     if isinstance(html, bytes):
         html, encoding = decode_html(html, declared_charset)
     tree = _parse(html, url)
-    return _Page(tree, read_metadata(tree), encoding)
+    return _Page(html, tree, read_metadata(tree), encoding)
 
 
 def _short_lang(tag: str | None) -> str | None:
@@ -133,22 +145,35 @@ def _check_not_error(metadata: PageMetadata, url: str) -> None:
         raise ErrorPage(f"the page is an error page (title {title[:80]!r})", url=url)
 
 
+def _listing_address(url: str) -> bool:
+    """Whether the URL is a site's front page or a listing path (section, tag, category, page N)."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    if not path and not parts.query:
+        return True
+    return is_navigation_page(f"/{path}/") if path else False
+
+
 def _check_article(
     text: str, metadata: PageMetadata, anchors: set[str] | None, lang: str | None, url: str
 ) -> None:
-    """Raise the typed reason a page is not an article; ``anchors`` is None for JSON-LD articles."""
-    declared_article = (metadata.first("og:type") or "").lower() == "article"
-    if (
-        anchors is not None
-        and _link_line_share(text, anchors, openings=not declared_article) > _INDEX_LINK_LINE_SHARE
-    ):
-        raise IndexPage("the page lists links but carries no article", url=url)
-    minimum = MIN_CHARS.get(lang or "", MIN_CHARS_DEFAULT)
-    if len(text) < minimum:
-        if metadata.is_paywalled:
-            raise PaywallStub(f"only a {len(text)}-character teaser is free to read", url=url)
-        if anchors is not None and len(anchors) > _INDEX_MIN_ANCHORS:
+    """Raise the typed reason a page is not an article (the rules: README, "Which pages are rejected").
+
+    ``anchors`` is None for pages whose JSON-LD describes an article. A page
+    that declares itself an article (JSON-LD or ``og:type``) at an address that
+    is not a listing's is never taken for an index, however many links it has.
+    """
+    declared_article = anchors is None or (metadata.first("og:type") or "").lower() == "article"
+    listing_address = _listing_address(url)
+    if anchors is not None and (listing_address or not declared_article):
+        if _link_line_share(text, anchors, openings=not declared_article) > _INDEX_LINK_LINE_SHARE:
             raise IndexPage("the page lists links but carries no article", url=url)
+        if listing_address and len(text) < SHORT_TEXT_CHARS and len(anchors) > _INDEX_MIN_ANCHORS:
+            raise IndexPage("the page lists links but carries no article", url=url)
+    minimum = MIN_CHARS.get(lang or "", MIN_CHARS_DEFAULT)
+    if len(text) < SHORT_TEXT_CHARS and metadata.is_paywalled:
+        raise PaywallStub(f"only a {len(text)}-character teaser is free to read", url=url)
+    if len(text) < minimum:
         raise TooShort(f"main text has {len(text)} characters, fewer than {minimum}", url=url)
 
 
@@ -169,13 +194,21 @@ def extract_article(
     tree, metadata = page.tree, page.metadata
     _check_not_error(metadata, url)
     hint = _language_hint(metadata)
-    published, date_source = find_published(tree, metadata, url=url, language=hint, fetched_at=fetched_at)
+    published, date_source = find_published(
+        tree, metadata, url=url, language=hint, fetched_at=fetched_at, html=page.html
+    )
     # Anchors are counted before the main-text step prunes link blocks from the tree.
     anchors = None if metadata.jsonld else _anchor_texts(tree)
     titles = [t for t in (metadata.title, metadata.first("og:title"), metadata.title_tag) if t]
     text = extract_main_text(
         tree, url, titles=titles, description=metadata.description, article_body=metadata.article_body
     )
+    if len(text) < SHORT_TEXT_CHARS:
+        # The layers over trafilatura may have pruned a short article away: ask the library
+        # alone, on the page as served, and keep its text when it finds more.
+        plain = extract_plain_text(_parse(page.html, url), url, titles=titles)
+        if len(plain) > len(text):
+            text = plain
     language = detect_language(text) or hint
     _check_article(text, metadata, anchors, language, url)
     canonical = resolve_canonical(url, metadata.canonical or metadata.first("og:url"))
@@ -201,6 +234,11 @@ def find_published_in_page(
     """The publication date of any page, article or not (for date-only uses and benchmarks)."""
     page = _prepare(html, url, declared_charset)
     found, _source = find_published(
-        page.tree, page.metadata, url=url, language=_language_hint(page.metadata), fetched_at=fetched_at
+        page.tree,
+        page.metadata,
+        url=url,
+        language=_language_hint(page.metadata),
+        fetched_at=fetched_at,
+        html=page.html,
     )
     return found

@@ -1,10 +1,12 @@
 """Main text of an article page: the story's paragraphs, one per line, without boilerplate.
 
-trafilatura finds the content block. It runs in its fast mode (its own
-content pass, without the readability and jusText fallbacks): on the
-article-body benchmark the fallbacks cost a third more time and lose
-precision. What trafilatura gets wrong is fixed around it, with rules kept as
-data (``data/site_rules.toml``):
+trafilatura finds the content block, in its full mode (its own content pass
+compared with its readability and jusText fallbacks, as ``trafilatura.extract``
+runs by default), without comments and with tables. The fast mode (no
+fallbacks) was used before: on pages it was not tuned on it returns a stub or
+a list where the fallbacks find the article (wide-body tuning part: F1 0.920
+fast, 0.926 full; see README). What trafilatura gets wrong is fixed around
+it, with rules kept as data (``data/site_rules.toml``):
 
 before, on the page's tree (in place: this is the last step to read the tree)
     blocks the rules name are dropped (``[all_sites]``: teaser-card lists;
@@ -13,17 +15,18 @@ before, on the page's tree (in place: this is the last step to read the tree)
     are lifted out of the social-media wrappers that boilerplate filters
     remove with them; an article body split into several same-class
     containers (chunks between advertisements) is joined, since trafilatura
-    keeps only the first; paragraphs and lists made of links ("Read more:
-    ...", related headlines) are dropped.
+    keeps only the first; short paragraphs made of links ("Read more: ...")
+    are dropped.
 after, on the lines of text
     lines repeating the headline (stored apart as the title) or the page's own
     URL go, and so does whole-line boilerplate (newsletter prompts, copyright
     lines).
 fallbacks
-    a fast pass that returns a navigation dump (mostly short lines) is redone
-    in trafilatura's full mode; the publisher's JSON-LD ``articleBody``
-    replaces the text when it is clearly fuller (and is turned from HTML into
-    plain paragraphs when it carries markup).
+    the publisher's JSON-LD ``articleBody`` replaces the text when it is
+    clearly fuller (and is turned from HTML into plain paragraphs when it
+    carries markup); when the result is short, :func:`extract_plain_text`
+    (trafilatura alone on the page as served) is asked too, by
+    :func:`extractors.article.extract_article`.
 """
 
 from __future__ import annotations
@@ -50,12 +53,6 @@ _WORDS = re.compile(r"\w+")
 _BLOCK_TAGS = frozenset(
     {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section"}
 )
-# A fast-pass result of at least _MIN_DUMP_LINES lines counts as a navigation
-# dump when lines of at least _PROSE_LINE characters carry less than
-# _MIN_PROSE_SHARE of its text; the full pass is then tried.
-_PROSE_LINE = 60
-_MIN_PROSE_SHARE = 0.4
-_MIN_DUMP_LINES = 40
 # Whole-line boilerplate patterns are only tried on lines up to this length.
 _MAX_BOILERPLATE_LINE = 400
 # JSON-LD articleBody replaces the extracted text when it is this much longer.
@@ -185,15 +182,19 @@ def _link_share(element: HtmlElement) -> float:
 
 
 def _drop_link_blocks(tree: HtmlElement, rules: _Rules) -> None:
+    """Drop short paragraphs made of link text ("Read more: ..."), teasers for other pages.
+
+    Lists made of links are left to trafilatura: on pages this rule was not
+    tuned on they are as often the article's own content (a blog's reading
+    list, a shop's product bullets) as related headlines (wide-body sets,
+    README), so dropping them lost more than it gained.
+    """
     for paragraph in tree.xpath("//p[.//a]"):
         if paragraph.getparent() is None:
             continue
         small = _chars(paragraph.text_content()) <= rules.max_paragraph_chars
         if small and _link_share(paragraph) >= rules.max_link_share:
             paragraph.drop_tree()
-    for listing in tree.xpath("//ul[count(li) > 1][li//a] | //ol[count(li) > 1][li//a]"):
-        if listing.getparent() is not None and _link_share(listing) >= rules.max_link_share:
-            listing.drop_tree()
 
 
 # --- after: the lines ----------------------------------------------------------
@@ -214,15 +215,6 @@ def _clean_lines(text: str, repeats: set[str], rules: _Rules) -> str:
             continue
         kept.append(line)
     return "\n".join(kept)
-
-
-def _prose_share(text: str) -> float:
-    """Share of the text in lines long enough to be prose (1.0 for texts of few lines)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < _MIN_DUMP_LINES:
-        return 1.0
-    total = sum(len(line) for line in lines)
-    return sum(len(line) for line in lines if len(line) >= _PROSE_LINE) / total
 
 
 def html_to_text(markup: str) -> str:
@@ -250,6 +242,23 @@ def _trafilatura(tree: HtmlElement, url: str, *, fast: bool) -> str:
     return found or ""
 
 
+def _repeats(tree: HtmlElement, url: str, titles: Iterable[str]) -> set[str]:
+    """Lines that only repeat the page's headline or its own address."""
+    repeats = {_norm(t) for t in titles} | {_norm(url)}
+    headline = tree.find(".//h1")  # the first only: pages give sections and teasers h1s too
+    if headline is not None:
+        repeats.add(_norm(headline.text_content()))
+    repeats.discard("")
+    return repeats
+
+
+def extract_plain_text(tree: HtmlElement, url: str, *, titles: Iterable[str]) -> str:
+    """trafilatura's full mode alone on ``tree``, lines cleaned as in :func:`extract_main_text`."""
+    rules = _rules()
+    repeats = _repeats(tree, url, titles)
+    return _clean_lines(_trafilatura(tree, url, fast=False), repeats, rules)
+
+
 def extract_main_text(
     tree: HtmlElement,
     url: str,
@@ -269,19 +278,8 @@ def extract_main_text(
     _lift_embedded_quotes(tree, rules)
     _join_split_body(tree, rules)
     _drop_link_blocks(tree, rules)
-    # Lines that only repeat the page's headline or its own address.
-    repeats = {_norm(t) for t in titles} | {_norm(url)}
-    headline = tree.find(".//h1")  # the first only: pages give sections and teasers h1s too
-    if headline is not None:
-        repeats.add(_norm(headline.text_content()))
-    repeats.discard("")
-    text = _trafilatura(tree, url, fast=True)
-    prose = _prose_share(text)
-    if prose < _MIN_PROSE_SHARE:
-        log.debug("fast pass returned a navigation dump on %s; full pass", url)
-        full = _trafilatura(tree, url, fast=False)
-        if full and _prose_share(full) > prose:
-            text = full
+    repeats = _repeats(tree, url, titles)
+    text = _trafilatura(tree, url, fast=False)
     text = _clean_lines(text, repeats, rules)
     if article_body:
         body_text = _clean_lines(html_to_text(article_body), repeats, rules)

@@ -171,6 +171,11 @@ def _load_jsonld(raw: str) -> Any:
 
 
 def _article_jsonld(tree: HtmlElement) -> dict[str, Any]:
+    """The page's own article object: the first that carries ``datePublished``, else the first.
+
+    Pages list related stories as further article objects after their own, so a later one
+    never replaces an earlier dated one.
+    """
     best: dict[str, Any] = {}
     for script in tree.iterfind(".//script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
@@ -179,7 +184,9 @@ def _article_jsonld(tree: HtmlElement) -> dict[str, Any]:
         if data is None:
             continue
         for obj in _walk_jsonld(data):
-            if _types(obj) & ARTICLE_TYPES and (not best or "datePublished" in obj):
+            if _types(obj) & ARTICLE_TYPES and (
+                not best or ("datePublished" in obj and "datePublished" not in best)
+            ):
                 best = obj
     return best
 

@@ -113,6 +113,7 @@ def _merge(stats: SourceRunStats, outcome: WarcFileOutcome) -> SourceRunStats:
         stats,
         discovered=stats.discovered + rec.html_records,
         fetched=stats.fetched + out.fetched,
+        unchanged=stats.unchanged + rec.skipped_by_reason.get("already_stored", 0),  # same bytes as stored
         rejected=stats.rejected + out.rejected,
         failed=stats.failed + rec.failures,
         articles=stats.articles + out.articles,

@@ -38,12 +38,14 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return 2
-    from flows.cli import _prefect_defaults, _print_summary
+    from flows.cli import _prefect_defaults, _print_summary, _quiet_expected_tracebacks
+    from flows.errors import RunFailed
 
     _prefect_defaults()
     from flows.nightly import nightly_ingest
     from warehouse.warc_files import warc_files
 
+    _quiet_expected_tracebacks(args)
     try:
         summary = nightly_ingest(
             db_path=args.db,
@@ -58,10 +60,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             run_label="backfill",
         )
-    except RuntimeError as exc:  # every file failed: the table below still says why
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        _print_files(warc_files(args.db))
-        return 1
+    except RunFailed as exc:  # every file failed: the tables say why, then the CLI prints the error line
+        if exc.summary:
+            _print_summary(exc.summary)
+            _print_files(warc_files(args.db, run_id=exc.summary["run_id"]))
+        raise
     _print_summary(summary)
     _print_files(warc_files(args.db, run_id=summary["run_id"]))
     return 0

@@ -1,20 +1,30 @@
 """``newsfacts``: the command line over the flows and the warehouse.
 
-Every command takes ``--db`` (default: ``$NEWSFACTS_DB``, else
-``./news.duckdb``). Prefect is imported only by the commands that run a flow,
-so ``newsfacts trends`` answers instantly.
+Every command that reads or writes the warehouse takes ``--db`` (default:
+``$NEWSFACTS_DB``, else ``./news.duckdb``). Prefect is imported only by the
+commands that run a flow, so ``newsfacts trends`` answers instantly.
+
+Errors: :func:`main` turns every expected error (:mod:`flows.errors`,
+:mod:`warehouse.errors`) into one line on stderr and the exit code listed in
+``--help``; a traceback only with ``--debug``. Commands check their input
+(:mod:`flows.preflight`) before they start Prefect.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import signal
 import sys
+import traceback
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flows.backfill_cli import add_backfill_parser
+from flows.errors import EXIT_CODES, EXIT_INTERRUPTED, ConfigError, RunFailed, exit_code_for, is_expected
 
 DEFAULT_DB = "news.duckdb"
 DEMO_TREND = "trend_investment_by_country_month"
@@ -76,28 +86,44 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not (args.sources or args.feed or args.sitemap or args.url):
         print("newsfacts ingest: give --sources FILE or at least one --feed/--sitemap/--url", file=sys.stderr)
         return 2
+    from flows.preflight import check_ingest
+
+    check_ingest(
+        db_path=args.db, sources_file=args.sources, feeds=args.feed, sitemaps=args.sitemap, urls=args.url,
+        allow_hosts=args.allow_host,
+        numbers={"--delay": args.delay, "--concurrency": args.concurrency, "--timeout": args.timeout,
+                 "--retries": args.retries, "--batch-size": args.batch_size},
+    )  # fmt: skip
     _prefect_defaults()
     from flows.nightly import nightly_ingest
 
-    summary = nightly_ingest(
-        db_path=args.db,
-        sources_file=args.sources,
-        feeds=args.feed,
-        sitemaps=args.sitemap,
-        urls=args.url,
-        allow_hosts=args.allow_host,
-        delay=args.delay,
-        concurrency=args.concurrency,
-        user_agent=args.user_agent,
-        batch_size=args.batch_size,
-        timeout=args.timeout,
-        retries=args.retries,
-    )
-    _print_summary(summary)
+    _quiet_expected_tracebacks(args)
+
+    hosts = _internal_hosts([*args.feed, *args.sitemap, *args.url], args.allow_host)
+    try:
+        summary = nightly_ingest(
+            db_path=args.db,
+            sources_file=args.sources,
+            feeds=args.feed,
+            sitemaps=args.sitemap,
+            urls=args.url,
+            allow_hosts=args.allow_host,
+            delay=args.delay,
+            concurrency=args.concurrency,
+            user_agent=args.user_agent,
+            batch_size=args.batch_size,
+            timeout=args.timeout,
+            retries=args.retries,
+        )
+    except RunFailed as exc:
+        if exc.summary:
+            _print_summary(exc.summary, hosts)
+        raise
+    _print_summary(summary, hosts)
     return 0
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+def _print_summary(summary: dict[str, Any], hosts: Sequence[str] = ()) -> None:
     columns = ["source", "status", "discovered", "fetched", "unchanged", "failed", "articles", "new", "facts"]
     rows = [
         [name, s["status"], s["discovered"], s["fetched"], s["unchanged"], s["failed"] + s["skipped"],
@@ -110,11 +136,45 @@ def _print_summary(summary: dict[str, Any]) -> None:
         if s["failed_by_reason"]:
             reasons = ", ".join(f"{k} {v}" for k, v in sorted(s["failed_by_reason"].items()))
             print(f"  {name}: not loaded: {reasons}")
+            hint = _hint(s["failed_by_reason"], hosts)
+            if hint:
+                print(f"    hint: {hint}")
+
+
+def _hint(reasons: dict[str, int], hosts: Sequence[str]) -> str | None:
+    """The fix for the commonest reason, naming the blocked hosts of this command's URLs."""
+    from flows.fetch.errors import hint_for
+
+    hint = hint_for(reasons)
+    if hint and "blocked_address" in reasons and hosts:
+        hint = hint.replace("--allow-host HOST", " ".join(f"--allow-host {h}" for h in hosts))
+    return hint
+
+
+def _internal_hosts(urls: Sequence[str], allowed: Sequence[str]) -> list[str]:
+    """Hosts of ``urls`` written as internal IP addresses (or localhost) not yet allowed."""
+    from flows.fetch.guard import is_blocked_ip
+
+    found = []
+    for url in urls:
+        host = (urlsplit(url).hostname or "").lower()
+        try:
+            internal = host == "localhost" or is_blocked_ip(host)
+        except ValueError:  # a name, not an address: only the resolver knows
+            internal = False
+        if internal and host not in allowed and host not in found:
+            found.append(host)
+    return found
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from warehouse import check_database
+
+    check_database(args.db)
     _prefect_defaults()
     from flows.demo import demo_ingest
+
+    _quiet_expected_tracebacks(args)
 
     summary = demo_ingest(db_path=args.db, port=args.port)
     _print_summary(summary)
@@ -147,19 +207,42 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _prefect_defaults()
-    from flows.operations import DeployedElsewhere, serve_all
+    from flows.preflight import require_prefect_server
 
-    print("serving the deployments of prefect.yaml (Ctrl-C to stop); runs appear in the Prefect UI")
+    url = require_prefect_server("serve")
+    _prefect_defaults()
+    # SIGTERM (systemd, docker stop, kill) stops serving as Ctrl-C does: runs in flight are
+    # cancelled, and the process exits in seconds instead of after a page of tracebacks.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    from flows.operations import serve_all
+
+    def announce(names: Sequence[str]) -> None:
+        print(
+            f"serving {len(names)} deployments of prefect.yaml ({', '.join(names)}) on {url}"
+            " (Ctrl-C to stop); runs appear in the Prefect UI",
+            flush=True,
+        )
+
+    # Prefect's runner handles SIGTERM itself once it runs: it pauses the schedules and returns, or
+    # exits with status 0 while it is still starting. Before that, the handler above raises
+    # KeyboardInterrupt. Each way ends here, quietly.
     try:
-        serve_all()
-    except DeployedElsewhere as exc:
-        print(f"newsfacts serve: {exc}", file=sys.stderr)
-        return 2
+        serve_all(announce=announce)
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    print("stopped serving", flush=True)
     return 0
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
+    from flows.preflight import require_prefect_server
+
+    if urlsplit(args.webhook_url).scheme not in ("http", "https") or not urlsplit(args.webhook_url).hostname:
+        raise ConfigError(f"--webhook-url must be an http(s) URL, not {args.webhook_url!r}")
+    require_prefect_server("alerts")
     _prefect_defaults()
     from flows.operations import install_alerts
 
@@ -182,15 +265,44 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print(f"{name}: {'enabled (failure count reset)' if enabled else 'disabled'}")
     if args.enable or args.disable:
         publish(args.db)
+    health = source_health(args.db)
+    now = datetime.now(UTC)
     rows = [
-        [h["name"], h["kind"], "yes" if h["enabled"] else "no", h["consecutive_failures"],
-         h["last_success_at"],
-         " ".join(str(n) for n in h["recent_yield"] or []), (h["last_error"] or "")[:60]]
-        for h in source_health(args.db)
+        [h["name"], h["kind"], _source_status(h), h["consecutive_failures"],
+         _when(h["last_success_at"], now) or "never",
+         ", ".join(str(n) for n in h["recent_yield"] or []) or "-"]
+        for h in health
     ]  # fmt: skip
-    columns = ["source", "kind", "enabled", "failures", "last success", "recent yields", "last error"]
-    print(format_table(columns, rows))
+    columns = ["source", "kind", "status", "failed runs in a row", "last success",
+               "new articles per run (newest first)"]  # fmt: skip
+    print(format_table(columns, rows, max_width=60))
+    for h in health:
+        if h["last_error"] and h["consecutive_failures"]:
+            print(f"\n{h['name']}: last error, {_when(h['last_error_at'], now)}:\n  {h['last_error']}")
     return 0
+
+
+def _source_status(health: dict[str, Any]) -> str:
+    if not health["enabled"]:
+        return "disabled"
+    return "failing" if health["consecutive_failures"] else ("ok" if health["last_success_at"] else "new")
+
+
+def _when(value: datetime | None, now: datetime) -> str:
+    """``2026-12-04 21:10 UTC (3 h ago)``; stored times are the writer's local time, without a zone."""
+    if value is None:
+        return ""
+    moment = value.astimezone(UTC)  # a naive time is taken as local time
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        ago = "just now"
+    elif seconds < 3600:
+        ago = f"{seconds // 60:.0f} min ago"
+    elif seconds < 48 * 3600:
+        ago = f"{seconds // 3600:.0f} h ago"
+    else:
+        ago = f"{seconds // 86400:.0f} days ago"
+    return f"{moment:%Y-%m-%d %H:%M} UTC ({ago})"
 
 
 def _print_counts(db: str) -> None:
@@ -247,23 +359,24 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.export import export_parquet
+    from warehouse.export import FORMATS, export_tables
 
-    if args.format != "parquet":
+    if args.format not in FORMATS:
         print(f"newsfacts export: unsupported format {args.format!r}", file=sys.stderr)
         return 2
     if not _database_exists(args.db, "export"):
         return 2
-    files = export_parquet(args.db, args.dir)
-    print(f"wrote {len(files)} Parquet files to {args.dir}")
+    files = export_tables(args.db, args.dir, file_format=args.format)
+    print(f"wrote {len(files)} {'CSV' if args.format == 'csv' else 'Parquet'} files to {args.dir}")
     return 0
 
 
 def _database_exists(db: str, command: str, *, published: bool = True) -> bool:
     """Whether there is a database to read (the published file) or to work on (either file)."""
-    from warehouse import work_path
+    from warehouse import check_database, work_path
 
     if os.path.exists(db) or (not published and os.path.exists(work_path(db))):
+        check_database(db)  # a file that is no DuckDB database: one line, before any work
         return True
     if os.path.exists(work_path(db)):
         print(
@@ -277,12 +390,24 @@ def _database_exists(db: str, command: str, *, published: bool = True) -> bool:
     return False
 
 
+def _exit_codes_epilog() -> str:
+    lines = [f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES]
+    return "An error prints one line on stderr (a traceback only with --debug). Exit codes:\n" + "\n".join(
+        lines
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsfacts",
         description=(
             "Fetch news, extract facts about the AI race and data sovereignty, query trends in DuckDB."
         ),
+        epilog=_exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback of an error (for bug reports)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -346,7 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--port",
         type=int,
         default=DEMO_PORT,
-        help=f"port of the local demo server (default {DEMO_PORT}: re-runs see the same URLs; 0: any)",
+        help=f"port of the local demo server (default {DEMO_PORT}; 0: any free one; every port loads the same"
+        " articles)",
     )
     add_db(demo)
     demo.set_defaults(func=cmd_demo)
@@ -383,10 +509,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser(
         "export",
-        help="write every table and trend view to Parquet",
-        description="Write each table and trend view as DIR/NAME.parquet (raw page bytes are not exported).",
+        help="write every table and trend view to Parquet or CSV",
+        description=(
+            "Write each table and trend view as DIR/NAME.parquet, or DIR/NAME.csv with --format csv"
+            " (UTF-8, a header row); raw page bytes are not exported."
+        ),
     )
-    export.add_argument("--format", default="parquet", choices=["parquet"], help="output format")
+    export.add_argument(
+        "--format", default="parquet", choices=["parquet", "csv"], help="output format (default parquet)"
+    )
     export.add_argument("dir", metavar="DIR", help="output folder (created if missing)")
     add_db(export)
     export.set_defaults(func=cmd_export)
@@ -442,12 +573,55 @@ def build_parser() -> argparse.ArgumentParser:
     )
     alerts.add_argument("--webhook-url", required=True, metavar="URL", help="where notifications are POSTed")
     alerts.set_defaults(func=cmd_alerts)
+    for command in sub.choices.values():  # --debug after the command too; SUPPRESS keeps the global one
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 
+class _HideExpectedTracebacks(logging.Filter):
+    """Prefect logs a failed flow's exception with its traceback; for an expected error the
+    one line that :func:`main` prints says it all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None and is_expected(record.exc_info[1]):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_expected_tracebacks(args: argparse.Namespace) -> None:
+    """Without --debug, keep tracebacks of expected errors out of Prefect's console log."""
+    if getattr(args, "debug", False):
+        return
+    for name in ("prefect", ""):
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(_HideExpectedTracebacks())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every expected error becomes one line on stderr and a documented exit code."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        if args.debug:
+            traceback.print_exc()
+        print(f"newsfacts {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        if is_expected(exc):
+            print(f"newsfacts {args.command}: {exc}", file=sys.stderr)
+        else:
+            print(
+                f"newsfacts {args.command}: unexpected error: {type(exc).__name__}: {exc}"
+                " (run again with --debug for the traceback, and please report it)",
+                file=sys.stderr,
+            )
+        return exit_code_for(exc)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.demo_server import DEMO_DIR, serve_demo
+from flows.demo_server import DEMO_CANONICAL, DEMO_DIR, DEMO_PORT, serve_demo
 from flows.nightly import nightly_ingest
 
-DEMO_PORT = 8765  # fixed, so repeated demo runs see the same URLs (and get 304s)
+__all__ = ["DEMO_PORT", "demo_ingest"]
 
 
 @flow(
@@ -26,11 +26,15 @@ DEMO_PORT = 8765  # fixed, so repeated demo runs see the same URLs (and get 304s
 def demo_ingest(db_path: str = "news.duckdb", port: int = DEMO_PORT) -> dict[str, Any]:
     """Serve ``demo/`` on 127.0.0.1 and run the nightly flow over its RSS feed.
 
+    The default port lets a re-run send the same URLs (and get 304s). On any
+    other port the pages still declare their canonical address on the default
+    port, so the articles, facts and events are the same ones, not copies.
+
     Args:
         db_path: DuckDB warehouse file.
         port: port of the demo server (0: any free port; a taken port falls back to a free one).
     """
-    with serve_demo(DEMO_DIR, port=port) as site:
+    with serve_demo(DEMO_DIR, port=port, canonical_base=DEMO_CANONICAL) as site:
         get_run_logger().info("demo corpus served on %s", site.base_url)
         source = {
             "name": "demo",

@@ -4,7 +4,14 @@ The demo and the tests fetch through it exactly as they would fetch a news
 site: robots.txt, an RSS feed, HTML pages in UTF-8, Shift_JIS and EUC-KR,
 ETag/If-None-Match (so a second run sees 304s), gzip when asked for.
 ``{{BASE_URL}}`` in any served file is replaced by the server's own address,
-so feeds and canonical links point back at it.
+so feeds and links point back at it.
+
+Where a page names its own address (``<link rel="canonical">``, ``og:url``,
+the JSON-LD ``@id``) it gets the *canonical* base instead, when one is given:
+``newsfacts demo`` passes :data:`DEMO_CANONICAL`, the address of the default
+port, so whichever port serves the corpus, every article keeps one canonical
+URL (the warehouse's article key) and a second demo on another port adds no
+article, fact or mention.
 """
 
 from __future__ import annotations
@@ -27,6 +34,10 @@ log = logging.getLogger(__name__)
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 PLACEHOLDER = b"{{BASE_URL}}"
+DEMO_PORT = 8765  # the default port of `newsfacts demo`
+DEMO_CANONICAL = f"http://127.0.0.1:{DEMO_PORT}"  # where demo articles say they live, whatever the port
+# The places where a page names its own address: these take the canonical base.
+_SELF_ADDRESS = re.compile(rb'(rel="canonical" href="|property="og:url" content="|"@id": ")\{\{BASE_URL\}\}')
 _TYPES = {
     ".html": "text/html",
     ".xml": "application/rss+xml",
@@ -44,15 +55,29 @@ class ServedFile:
     etag: str
 
 
+def fill_addresses(body: bytes, base_url: str, canonical_base: str | None = None) -> bytes:
+    """A corpus file as served from ``base_url``; its self-references point at ``canonical_base``."""
+    if canonical_base is not None:
+        canonical = canonical_base.encode("ascii")
+        body = _SELF_ADDRESS.sub(lambda m: m.group(1) + canonical, body)
+    return body.replace(PLACEHOLDER, base_url.encode("ascii"))
+
+
 def _load_site(
-    root: Path, base_url: str, header_charset: dict[str, str | None], *, prefix: str = ""
+    root: Path,
+    base_url: str,
+    header_charset: dict[str, str | None],
+    *,
+    prefix: str = "",
+    canonical_base: str | None = None,
 ) -> dict[str, ServedFile]:
     files: dict[str, ServedFile] = {}
+    canonical = None if canonical_base is None else canonical_base + prefix
     for path in sorted(root.rglob("*")):
         if not path.is_file():
             continue
         rel = prefix + "/" + path.relative_to(root).as_posix()
-        body = path.read_bytes().replace(PLACEHOLDER, (base_url + prefix).encode("ascii"))
+        body = fill_addresses(path.read_bytes(), base_url + prefix, canonical)
         ctype = _TYPES.get(path.suffix, "application/octet-stream")
         if path.suffix == ".html":
             charset = header_charset.get(rel.removeprefix(prefix), "utf-8")
@@ -84,14 +109,14 @@ _ITEM = re.compile(rb"<item>.*?</item>", re.DOTALL)
 
 
 def _mirror(
-    root: Path, base_url: str, header_charset: dict[str, str | None], copies: int
+    root: Path, base_url: str, header_charset: dict[str, str | None], copies: int, canonical_base: str | None
 ) -> dict[str, ServedFile]:
     """The site ``copies`` times under ``/c<n>/``, each copy with its own URLs and canonicals,
     plus ``/feed.xml`` listing every copy's articles (for load and durability tests)."""
     files: dict[str, ServedFile] = {}
     items: list[bytes] = []
     for n in range(copies):
-        copy = _load_site(root, base_url, header_charset, prefix=f"/c{n}")
+        copy = _load_site(root, base_url, header_charset, prefix=f"/c{n}", canonical_base=canonical_base)
         items += _ITEM.findall(copy[f"/c{n}/feed.xml"].body)
         files.update(copy)
     feed = (
@@ -170,12 +195,18 @@ class RunningSite:
 
 @contextmanager
 def serve_demo(
-    corpus_dir: Path = DEMO_DIR, *, port: int = 0, copies: int = 1, delay_s: float = 0.0
+    corpus_dir: Path = DEMO_DIR,
+    *,
+    port: int = 0,
+    copies: int = 1,
+    delay_s: float = 0.0,
+    canonical_base: str | None = None,
 ) -> Iterator[RunningSite]:
     """Serve ``corpus_dir/site`` on 127.0.0.1 (a free port unless given) until the block ends.
 
     ``copies`` > 1 mirrors the corpus under ``/c<n>/`` (see :func:`_mirror`);
-    ``delay_s`` makes every page answer that much later, like a slow site.
+    ``delay_s`` makes every page answer that much later, like a slow site;
+    ``canonical_base`` is where pages say they live (default: where they are served).
     """
     site_root = corpus_dir / "site"
     if not site_root.is_dir():
@@ -191,9 +222,9 @@ def serve_demo(
     base_url = f"http://{host}:{bound_port}"
     charsets = header_charsets(corpus_dir)
     if copies > 1:
-        server.files = _mirror(site_root, base_url, charsets, copies)
+        server.files = _mirror(site_root, base_url, charsets, copies, canonical_base)
     else:
-        server.files = _load_site(site_root, base_url, charsets)
+        server.files = _load_site(site_root, base_url, charsets, canonical_base=canonical_base)
     server.hits = {}
     server.delay_s = delay_s
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)

@@ -11,14 +11,22 @@ runs:
 
 Pure functions over plain dicts (rows of ``source_runs``), so they are tested
 without Prefect or a database.
+
+:func:`settle_status` also judges a source's run as a whole: a source that
+listed pages but got none of them (every page refused, unreachable or
+skipped) is ``failing``, not ``ok``: its run counts as a failure and gives
+it no fresh "last success".
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import median
 from typing import Any
+
+from flows.fetch.errors import hint_for
+from warehouse import SourceRunStats
 
 MIN_HISTORY = 3  # runs needed before judging
 YIELD_FLOOR = 0.25  # this run's yield below a quarter of the usual
@@ -48,7 +56,7 @@ def rates(row: Mapping[str, Any]) -> dict[str, float]:
 
 def detect_drift(current: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> list[Drift]:
     """Drifts of ``current`` (this run's ``source_runs`` row) against ``history`` (earlier rows)."""
-    if len(history) < MIN_HISTORY or current.get("status") != "ok":
+    if len(history) < MIN_HISTORY or current.get("status") not in ("ok", "failing"):
         return []
     source = str(current.get("source"))
     now = rates(current)
@@ -76,3 +84,13 @@ def detect_drift(current: Mapping[str, Any], history: Sequence[Mapping[str, Any]
                 )
             )
     return found
+
+
+def settle_status(stats: SourceRunStats) -> SourceRunStats:
+    """``failing``, with the reasons and a hint as its error, when no listed page was fetched."""
+    if stats.status != "ok" or not stats.discovered or stats.fetched or stats.unchanged:
+        return stats
+    reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(stats.failed_by_reason.items()))
+    error = f"no page fetched of {stats.discovered}: {reasons or stats.error or 'every batch failed'}"
+    hint = hint_for(stats.failed_by_reason)
+    return replace(stats, status="failing", error=error + (f" (hint: {hint})" if hint else ""))

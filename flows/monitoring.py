@@ -9,7 +9,8 @@ the UI's Artifacts page with its history across runs:
   recent yields;
 * ``new-events``: the run's new events as markdown, linked to their evidence;
 * ``ingest-progress``: a progress bar updated as batches finish;
-* ``trend-report``: a link to the HTML report written after the load.
+* ``trend-report``: the HTML report's key tables inline (they show on any
+  machine), with the path of the file written after the load.
 
 Drift (see :mod:`flows.health`) is also emitted as a Prefect event,
 ``newsfacts.source.drift``, which the automation in ``automations/`` watches.
@@ -23,7 +24,6 @@ from typing import Any
 from uuid import UUID
 
 from prefect.artifacts import (
-    create_link_artifact,
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
@@ -32,6 +32,7 @@ from prefect.artifacts import (
 from prefect.events import emit_event
 
 from flows.health import Drift
+from flows.report import ReportSummary, render_markdown
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +149,12 @@ def publish_new_events(run_id: str, events: Sequence[Mapping[str, Any]]) -> None
     create_markdown_artifact("\n".join(lines), key="new-events", description=f"{len(events)} new events")
 
 
-def publish_report_link(path: str, charts: int, events: int) -> None:
-    """The ``trend-report`` artifact: where this run's report was written."""
-    create_link_artifact(
+def publish_report(report: ReportSummary) -> None:
+    """The ``trend-report`` artifact: the report's key tables as markdown, and where its file is."""
+    create_markdown_artifact(
+        render_markdown(report.data, report.path),
         key="trend-report",
-        link=f"file://{path}",
-        link_text=f"Trend report: {charts} charts, {events} newest events ({path})",
-        description="Open the file in a browser; it is self-contained and can be mailed as it is.",
+        description=f"Trend report: {report.charts} charts, {report.events_shown} newest events",
     )
 
 

@@ -31,14 +31,15 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.backfill import ingest_warc_sources, warc_one_off
+from flows.errors import RunFailed
 from flows.fetch import Discovery, Fetcher, FetchPolicy, TransientFetchError, discover
-from flows.health import detect_drift
+from flows.health import detect_drift, settle_status
 from flows.monitoring import (
     Progress,
     emit_drift,
     library_logs_at_info,
     publish_new_events,
-    publish_report_link,
+    publish_report,
     publish_run_summary,
     publish_source_health,
 )
@@ -263,7 +264,7 @@ def _write_report(logger: Any, db_path: str, path: str) -> None:
     except (OSError, WarehouseError, ValueError) as exc:
         logger.error("the trend report could not be written to %s: %s", path, exc)
         return
-    publish_report_link(str(Path(written.path).resolve()), written.charts, written.events_shown)
+    publish_report(written)
     logger.info("trend report written to %s", written.path)
 
 
@@ -340,6 +341,7 @@ def _ingest(
     if archived:
         stats.update(ingest_warc_sources(logger, archived, policy, db_path, run_id, batch_size))
 
+    stats = {name: settle_status(stat) for name, stat in stats.items()}
     drifts = []
     for name, stat in stats.items():
         record_source_run(db_path, run_id, stat)
@@ -351,7 +353,7 @@ def _ingest(
             stat.rejected, stat.articles, stat.new_articles, stat.facts,
             f", reasons {stat.failed_by_reason}" if stat.failed_by_reason else "",
         )  # fmt: skip
-    run_failed = bool(stats) and all(s.status == "failed" for s in stats.values())
+    run_failed = bool(stats) and all(s.status in ("failed", "failing") for s in stats.values())
     event_count = refresh_events(db_path, run_id=run_id)
     fresh = new_events(db_path, run_id)
     logger.info("%d events in the warehouse, %d first seen in this run", event_count, len(fresh))
@@ -373,5 +375,7 @@ def _ingest(
         "drift": [d.message for d in drifts],
     }
     if run_failed:
-        raise RuntimeError(f"every source failed in run {run_id}")
+        raise RunFailed(
+            f"every source failed in run {run_id}; the reasons per source: newsfacts sources", summary=summary
+        )
     return summary

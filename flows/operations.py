@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from prefect.events.schemas.automations import AutomationCore
 from prefect.exceptions import ObjectNotFound
 from prefect.flows import load_flow_from_entrypoint
 from prefect.schedules import Cron, Interval, RRule
+
+from flows.errors import EXIT_USAGE, NewsfactsError
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,10 @@ def served_deployments(path: Path = PREFECT_YAML) -> list[RunnerDeployment]:
     return deployments
 
 
-class DeployedElsewhere(RuntimeError):
+class DeployedElsewhere(NewsfactsError):
     """Deployments of the same names exist for a work pool; serving them would clash."""
+
+    exit_code = EXIT_USAGE
 
 
 def _pool_deployments(names: list[str]) -> list[str]:
@@ -90,22 +95,25 @@ def _pool_deployments(names: list[str]) -> list[str]:
     return asyncio.run(find())
 
 
-def serve_all(path: Path = PREFECT_YAML) -> None:
+def serve_all(path: Path = PREFECT_YAML, *, announce: Callable[[list[str]], None] | None = None) -> None:
     """Serve every deployment of ``prefect.yaml`` from this process until interrupted.
 
     Refuses, with the commands to fix it, when ``prefect deploy`` already made
     the same deployments for a work pool: a served run would otherwise inherit
-    the pool deployment's pull steps and crash.
+    the pool deployment's pull steps and crash. ``announce`` is called with the
+    deployment names once the checks have passed, just before serving starts.
     """
     deployments = served_deployments(path)
     clashing = _pool_deployments([f"{d.flow_name}/{d.name}" for d in deployments])
     if clashing:
-        commands = "\n".join(f"  prefect deployment delete {name}" for name in clashing)
+        commands = "; ".join(f"prefect deployment delete {name}" for name in clashing)
         raise DeployedElsewhere(
             "these deployments already run on a work pool (prefect deploy); use the worker, or delete them"
-            f" first to serve them from here:\n{commands}"
+            f" first to serve them from here: {commands}"
         )
-    serve(*deployments)
+    if announce is not None:
+        announce([d.name for d in deployments])
+    serve(*deployments, print_starting_message=False)
 
 
 def alert_automations(block_id: str, path: Path = AUTOMATIONS_YAML) -> list[AutomationCore]:

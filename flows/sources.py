@@ -29,11 +29,13 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from flows.errors import ConfigError
+
 SourceKind = Literal["rss", "atom", "sitemap", "urls", "homepage", "warc"]
 KINDS: tuple[str, ...] = ("rss", "atom", "sitemap", "urls", "homepage", "warc")
 
 
-class SourcesFileError(ValueError):
+class SourcesFileError(ConfigError):
     """The sources file is missing, not TOML, or describes a source wrongly."""
 
 
@@ -126,9 +128,46 @@ def _build(entry: dict[str, Any], *, where: str) -> SourceSpec:
         except re.error as exc:
             raise SourcesFileError(f"{where} ({name}): bad pattern {pattern!r}: {exc}") from exc
     for url in (values.get("url"), *values["urls"]) if kind != "warc" else ():  # warc: local paths too
-        if url and urlsplit(url).scheme not in ("http", "https"):
-            raise SourcesFileError(f"{where} ({name}): only http(s) URLs, not {url!r}")
+        if url is not None:
+            _check_url(url, where=f"{where} ({name})")
     return SourceSpec(**values)
+
+
+def _check_url(url: object, *, where: str) -> None:
+    if not isinstance(url, str):
+        raise SourcesFileError(f"{where}: a URL must be a string, not {url!r}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SourcesFileError(f"{where}: {url!r} is not an http(s) URL (like https://example.com/feed)")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked
+    except ValueError as exc:
+        raise SourcesFileError(f"{where}: {url!r} has a bad port") from exc
+
+
+# The keys of [defaults] and the types they take (the options of the same names).
+DEFAULT_KEYS: dict[str, tuple[type, ...]] = {
+    "delay": (int, float),
+    "concurrency": (int,),
+    "user_agent": (str,),
+    "timeout": (int, float),
+    "retries": (int,),
+    "max_consecutive_failures": (int,),
+}
+
+
+def _check_defaults(defaults: object, path: str | Path) -> dict[str, Any]:
+    if not isinstance(defaults, dict):
+        raise SourcesFileError(f"{path}: [defaults] must be a table")
+    for key, value in defaults.items():
+        if key not in DEFAULT_KEYS:
+            raise SourcesFileError(
+                f"{path}: unknown key {key!r} in [defaults]; known: {', '.join(DEFAULT_KEYS)}"
+            )
+        if isinstance(value, bool) or not isinstance(value, DEFAULT_KEYS[key]):
+            wanted = " or ".join(t.__name__ for t in DEFAULT_KEYS[key])
+            raise SourcesFileError(f"{path}: [defaults] {key} must be {wanted}, not {value!r}")
+    return dict(defaults)
 
 
 def load_sources(path: str | Path) -> SourcesConfig:
@@ -137,15 +176,30 @@ def load_sources(path: str | Path) -> SourcesConfig:
         data = tomllib.loads(Path(path).read_text("utf-8"))
     except FileNotFoundError as exc:
         raise SourcesFileError(f"sources file {path} not found") from exc
+    except IsADirectoryError as exc:
+        raise SourcesFileError(f"sources file {path} is a folder; give the TOML file") from exc
+    except UnicodeDecodeError as exc:
+        raise SourcesFileError(f"sources file {path} is not UTF-8 text") from exc
+    except OSError as exc:
+        raise SourcesFileError(f"sources file {path} cannot be read: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise SourcesFileError(f"sources file {path} is not valid TOML: {exc}") from exc
+    unknown = set(data) - {"source", "defaults"}
+    if unknown:
+        raise SourcesFileError(
+            f"{path}: unknown tables {sorted(unknown)}; a sources file has [defaults] and [[source]]"
+        )
     entries = data.get("source", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise SourcesFileError(f"{path}: sources are [[source]] tables")
+    if not entries:
+        raise SourcesFileError(f"{path}: no [[source]] tables (see sources.example.toml)")
     specs = tuple(_build(e, where=f"{path} source #{i + 1}") for i, e in enumerate(entries))
     names = [s.name for s in specs]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
         raise SourcesFileError(f"{path}: duplicate source names {sorted(duplicates)}")
-    return SourcesConfig(specs, dict(data.get("defaults", {})))
+    return SourcesConfig(specs, _check_defaults(data.get("defaults", {}), path))
 
 
 def one_off_sources(

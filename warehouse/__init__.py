@@ -6,8 +6,8 @@ every write is a short transaction that releases the file for readers.
 """
 
 from warehouse.archive import body_hash
-from warehouse.connection import open_connection, publish, reader, run_lock, work_path, writer
-from warehouse.errors import MigrationError, UnknownTrend, WarehouseBusy, WarehouseError
+from warehouse.connection import check_database, open_connection, publish, reader, run_lock, work_path, writer
+from warehouse.errors import DatabaseUnusable, MigrationError, UnknownTrend, WarehouseBusy, WarehouseError
 from warehouse.events import new_events, rebuild_events, refresh_events
 from warehouse.load import load_pages, load_records
 from warehouse.migrations import apply_migrations
@@ -27,6 +27,7 @@ from warehouse.runs import (
 from warehouse.trends import TrendTable, list_trends, query_trend
 
 __all__ = [
+    "DatabaseUnusable",
     "KnownPage",
     "LoadResult",
     "MigrationError",
@@ -39,6 +40,7 @@ __all__ = [
     "apply_migrations",
     "article_id_for",
     "body_hash",
+    "check_database",
     "finish_run",
     "known_pages",
     "list_trends",

@@ -28,6 +28,7 @@ article-sized rows). With small groups it rewrites at most one small group.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -41,7 +42,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.archive import PageArchive
-from warehouse.errors import WarehouseBusy
+from warehouse.errors import DatabaseUnusable, WarehouseBusy
 from warehouse.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
@@ -104,12 +105,46 @@ def open_connection(
             return _connect(path, read_only=read_only)
         except duckdb.IOException as exc:
             if not _is_lock_conflict(exc):
-                raise
+                raise _unusable(path, exc) from exc
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
                     f"{path} stayed locked by another process for {lock_wait_s:.0f}s", db_path=path
                 ) from exc
             time.sleep(_RETRY_SLEEP_S)
+
+
+def _unusable(path: str, exc: duckdb.Error) -> DatabaseUnusable:
+    """DuckDB's refusal to open a file, said in the user's terms (the path they gave)."""
+    text = str(exc)
+    shown = path[: -len(WORK_SUFFIX)] if path.endswith(WORK_SUFFIX) else path
+    if os.path.isdir(path):
+        why = f"{shown} is a folder, not a DuckDB database file"
+    elif "not a valid DuckDB database" in text:
+        why = f"{shown} is not a DuckDB database (another kind of file); give another path"
+    elif "version" in text.lower():
+        why = f"{shown} was written by another DuckDB version and cannot be opened by this one"
+    else:
+        why = f"cannot open {shown} as a DuckDB database: {text.splitlines()[0]}"
+    return DatabaseUnusable(why, db_path=shown)
+
+
+def check_database(db_path: str) -> None:
+    """Raise :class:`DatabaseUnusable` unless ``db_path`` is a DuckDB database or free to create.
+
+    Reads only: it creates no working or lock file and changes nothing, so a
+    command can check its ``--db`` before it starts any work.
+    """
+    if db_path == ":memory:":
+        return
+    if os.path.isdir(db_path):
+        raise DatabaseUnusable(f"{db_path} is a folder, not a DuckDB database file", db_path=db_path)
+    for path in (db_path, work_path(db_path)):
+        if not os.path.exists(path):
+            continue
+        # a run holding the working file proves it a database; the run lock will wait for it
+        with contextlib.suppress(WarehouseBusy):
+            open_connection(path, read_only=True, lock_wait_s=0.0).close()
+        return
 
 
 def _connect(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -130,11 +165,14 @@ def _connect(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _seed_work_file(db_path: str) -> None:
+def _seed_work_file(db_path: str) -> bool:
+    """Copy the published file to the working file if there is none; whether it did."""
     work = work_path(db_path)
     if db_path != ":memory:" and not os.path.exists(work) and os.path.exists(db_path):
         log.info("seeding the working file %s from %s", work, db_path)
         shutil.copyfile(db_path, work)
+        return True
+    return False
 
 
 @contextmanager
@@ -146,8 +184,13 @@ def writer(db_path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterato
         if key in nested:  # this thread already writes the file: a second attach would be refused
             yield nested[key]
             return
-        _seed_work_file(db_path)
-        con = open_connection(work_path(db_path), lock_wait_s=lock_wait_s)
+        seeded = _seed_work_file(db_path)
+        try:
+            con = open_connection(work_path(db_path), lock_wait_s=lock_wait_s)
+        except DatabaseUnusable:
+            if seeded:  # a copy of a file that is no database: leave nothing beside the user's file
+                Path(work_path(db_path)).unlink(missing_ok=True)
+            raise
         try:
             apply_migrations(con, PageArchive.beside(db_path))
             nested[key] = con
@@ -200,8 +243,14 @@ def run_lock(db_path: str, *, wait_s: float = 0.0) -> Iterator[None]:
     if db_path == ":memory:":
         yield
         return
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    with open(db_path + ".lock", "a+") as handle:
+    try:
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        handle = open(db_path + ".lock", "a+")  # noqa: SIM115 - closed below, after the run
+    except OSError as exc:
+        raise DatabaseUnusable(
+            f"cannot create the run lock {db_path}.lock: {exc.strerror or exc}", db_path=db_path
+        ) from exc
+    with handle:
         deadline = time.monotonic() + wait_s
         while True:
             try:

@@ -2,8 +2,14 @@
 
 WarehouseError              anything the warehouse refuses or cannot do
  ├── WarehouseBusy          another process holds the write lock past the wait
+ ├── DatabaseUnusable       the path is not a DuckDB database (another kind of file, a folder,
+ │                          unreadable, or written by a newer DuckDB)
  ├── MigrationError         a migration failed; nothing of it was applied
  └── UnknownTrend           a trend name that is not defined
+
+DuckDB's own errors are translated where a file is opened
+(:mod:`warehouse.connection`), with ``raise … from``: callers meet this tree
+only, with the path the user gave.
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ class WarehouseError(Exception):
 
 
 class WarehouseBusy(WarehouseError):
+    pass
+
+
+class DatabaseUnusable(WarehouseError):
     pass
 
 

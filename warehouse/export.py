@@ -1,4 +1,10 @@
-"""Export every table and trend view to Parquet, for sharing outside DuckDB."""
+"""Export every table and trend view to Parquet or CSV, for sharing outside DuckDB.
+
+Parquet keeps types (dates, lists, doubles) and is small; CSV is for the
+spreadsheet and the analyst who wants to read a file without a library. A CSV
+file has a header row, is UTF-8, and writes list columns (``topics``,
+``authors``, ``sources``) as DuckDB prints them, ``[a, b]``.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +30,18 @@ EXPORTED_TABLES = (
 PAGE_COLUMNS = (
     "url, source, final_url, status, http_status, reason, detail, content_type, charset, fetched_at"
 )
+# Each format's file suffix and DuckDB COPY options.
+FORMATS = {
+    "parquet": ("parquet", "FORMAT parquet, COMPRESSION zstd"),
+    "csv": ("csv", "FORMAT csv, HEADER true, DELIMITER ','"),
+}
 
 
-def export_parquet(db_path: str, out_dir: str | Path) -> list[Path]:
-    """Write ``<name>.parquet`` for each table and ``trend_*`` view; returns the files."""
+def export_tables(db_path: str, out_dir: str | Path, *, file_format: str = "parquet") -> list[Path]:
+    """Write ``<name>.<format>`` for each table and ``trend_*`` view; returns the files."""
+    if file_format not in FORMATS:
+        raise ValueError(f"unknown export format {file_format!r}; known: {', '.join(FORMATS)}")
+    suffix, options = FORMATS[file_format]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -37,9 +51,14 @@ def export_parquet(db_path: str, out_dir: str | Path) -> list[Path]:
         queries["pages"] = f"SELECT {PAGE_COLUMNS} FROM pages"
         queries.update({name: f"SELECT * FROM {name}" for name in views})
         for name, query in queries.items():
-            target = out / f"{name}.parquet"
+            target = out / f"{name}.{suffix}"
             literal = "'" + str(target).replace("'", "''") + "'"
-            con.execute(f"COPY ({query}) TO {literal} (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY ({query}) TO {literal} ({options})")
             written.append(target)
             log.info("exported %s", target)
     return written
+
+
+def export_parquet(db_path: str, out_dir: str | Path) -> list[Path]:
+    """Write ``<name>.parquet`` for each table and ``trend_*`` view; returns the files."""
+    return export_tables(db_path, out_dir, file_format="parquet")

@@ -2,7 +2,11 @@
 
 The figures are the rows of the trend views, as ``SELECT *`` returns them, so
 the report equals the views by construction; only ``since`` narrows them, by
-their own month or week column. Everything is read through
+their own month or week column, or (a view without one) through the table
+macro the view is defined by (``trend_top_actors`` is
+``top_actors_since(NULL)``). The events table and its count are narrowed the
+same way, by the date each event was first reported, so every part of a
+report from ``since`` covers the same stretch of time. Everything is read through
 :func:`warehouse.reader` (the published file, read-only): a running load never
 blocks the report and the report never blocks a load, and one connection
 means every figure comes from the same published file.
@@ -17,11 +21,14 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from warehouse import reader
+from warehouse.errors import WarehouseError
 
 if TYPE_CHECKING:
     import duckdb
 
 EVENT_LIMIT = 50
+# Views with no month or week column, and the table macro that gives their rows from a start date.
+SINCE_MACROS = {"trend_top_actors": "top_actors_since"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,7 @@ class EventRow:
     mentions: int
     evidence_url: str | None
     evidence: str
+    language: str | None = None  # of the article the evidence sentence comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,24 +81,39 @@ def since_key(period: str, since: date) -> str:
 
 
 _EVENTS = """
-SELECT first_seen_at, event_date, fact_type, actor, amount, currency, amount_usd, target_country,
-       jurisdiction, mention_count, evidence_url, evidence
-FROM events
-WHERE is_current AND ($since IS NULL OR first_seen_at >= CAST($since AS DATE))
-ORDER BY first_seen_at DESC, mention_count DESC, event_date DESC, event_id
+SELECT e.first_seen_at, e.event_date, e.fact_type, e.actor, e.amount, e.currency, e.amount_usd,
+       e.target_country, e.jurisdiction, e.mention_count, e.evidence_url, e.evidence, a.language
+FROM events AS e
+LEFT JOIN facts AS f ON f.fact_id = e.representative_fact_id
+LEFT JOIN articles AS a ON a.article_id = f.article_id
+WHERE e.is_current AND ($since IS NULL OR e.event_date >= CAST($since AS DATE))
+ORDER BY e.first_seen_at DESC, e.mention_count DESC, e.event_date DESC, e.event_id
 LIMIT $limit
 """
 _COUNT = """
-SELECT count(*) FROM events WHERE is_current AND ($since IS NULL OR first_seen_at >= CAST($since AS DATE))
+SELECT count(*) FROM events WHERE is_current AND ($since IS NULL OR event_date >= CAST($since AS DATE))
 """
 
 
 def read_view(con: duckdb.DuckDBPyConnection, view: str, period: str | None, since: date | None) -> ViewRows:
-    """``SELECT *`` from one trend view; with ``since``, from the month or week that contains it on."""
+    """``SELECT *`` from one trend view; with ``since``, from the month or week that contains it on
+    (a view without either: its rows over the events first reported from ``since`` on)."""
     sql, params = f'SELECT * FROM "{view}"', []
     if since is not None and period is not None:
         sql += f' WHERE "{period}" >= ?'
         params.append(since_key(period, since))
+    elif since is not None and view in SINCE_MACROS:
+        macro = SINCE_MACROS[view]
+        found = con.execute(
+            "SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", [macro]
+        ).fetchone()
+        if not found or not found[0]:
+            raise WarehouseError(
+                f"this database predates {macro}(), which a report from a start date needs: run"
+                " `newsfacts ingest` (or `make demo` for the demo database) once to bring it up to date,"
+                " or leave out --since"
+            )
+        sql, params = f'SELECT * FROM "{macro}"(?)', [since.isoformat()]
     result = con.execute(sql, params)
     columns = tuple(d[0] for d in result.description or [])
     return ViewRows(view, columns, tuple(tuple(row) for row in result.fetchall()))

@@ -25,7 +25,7 @@ class SourceRunStats:
     """One source's figures in one run."""
 
     source: str
-    status: str = "ok"  # ok | failed | skipped
+    status: str = "ok"  # ok | failing (listed pages, fetched none) | failed (listing failed) | skipped
     error: str | None = None
     discovered: int = 0
     fetched: int = 0
@@ -117,7 +117,7 @@ def record_source_run(db_path: str, run_id: str, stats: SourceRunStats) -> None:
                 "UPDATE sources SET last_success_at = ?, consecutive_failures = 0, run_id = ? WHERE name = ?",
                 [now, run_id, stats.source],
             )
-        elif stats.status == "failed":
+        elif stats.status in ("failed", "failing"):
             con.execute(
                 "UPDATE sources SET last_error = ?, last_error_at = ?,"
                 " consecutive_failures = consecutive_failures + 1, run_id = ? WHERE name = ?",
@@ -157,7 +157,8 @@ def source_health(db_path: str, *, min_failures: int = 0) -> list[dict[str, Any]
         rows = con.execute(
             """
             SELECT s.name, s.kind, s.enabled, s.consecutive_failures, s.last_success_at,
-                   s.last_error, list(r.new_articles ORDER BY ru.started_at DESC)[1:5] AS recent_yield
+                   s.last_error, s.last_error_at,
+                   list(r.new_articles ORDER BY ru.started_at DESC)[1:5] AS recent_yield
             FROM sources s
             LEFT JOIN source_runs r ON r.source = s.name
             LEFT JOIN runs ru ON ru.run_id = r.run_id

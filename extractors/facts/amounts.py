@@ -118,7 +118,9 @@ def _vocabulary() -> _Vocabulary:
     units = "".join(cjk_units)
     small = "".join(cjk_small)
     cjk_figure = (
-        rf"(?:{_CJK_NUMBER})\s?[{small}]?\s?[{units}](?:\s?(?:{_CJK_NUMBER})\s?[{small}]?\s?[{units}]?)*"
+        # "1천347억": a small unit may lead straight into the next digits of the same group
+        rf"(?:{_CJK_NUMBER})\s?(?:[{small}](?=\s?\d)|[{small}]?\s?[{units}])"
+        rf"(?:\s?(?:{_CJK_NUMBER})\s?[{small}]?\s?[{units}]?)*"
         rf"|(?:{_CJK_NUMBER})\s?[{small}]?"
     )
     cjk = re.compile(

@@ -84,7 +84,12 @@ class Gazetteer:
 
     def __init__(self, names: dict[str, str], patterns: Iterable[tuple[str, str]] = ()) -> None:
         self._keys = {surface: key for surface, key in names.items() if surface}
-        self._literal = re.compile(trie_pattern(self._keys))
+        # One trie per kind of first character: a pattern whose names all start with ASCII lets
+        # the engine skip ahead far faster than one that may start with any of hundreds of kanji.
+        groups: dict[bool, list[str]] = {}
+        for surface in self._keys:
+            groups.setdefault(surface[0].isascii(), []).append(surface)
+        self._literals = [re.compile(trie_pattern(group)) for group in groups.values()]
         self._patterns = [(re.compile(pattern), key) for pattern, key in patterns]
 
     def key_of(self, surface: str) -> str | None:
@@ -95,15 +100,16 @@ class Gazetteer:
         """Every name in ``text[start:end]``; overlaps go to the longer, then the earlier."""
         stop = len(text) if end is None else end
         hits: list[Hit] = []
-        position = start
-        search = self._literal.search
-        while (match := search(text, position, stop)) is not None:
-            found = self._fitting(text, match.start(), match.group())
-            if found is None:
-                position = match.start() + 1
-                continue
-            hits.append(found)
-            position = found.end
+        for literal in self._literals:
+            position = start
+            search = literal.search
+            while (match := search(text, position, stop)) is not None:
+                found = self._fitting(text, match.start(), match.group())
+                if found is None:
+                    position = match.start() + 1
+                    continue
+                hits.append(found)
+                position = found.end
         for compiled, key in self._patterns:
             for match in compiled.finditer(text, start, stop):
                 span = match.span("name") if "name" in compiled.groupindex else match.span()

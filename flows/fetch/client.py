@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
+import ssl
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -93,6 +95,24 @@ def _retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _connection_reason(exc: BaseException) -> str:
+    """What stopped a connection, from the chain of causes httpx and httpcore keep."""
+    seen: BaseException | None = exc
+    for _depth in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, socket.gaierror):
+            return "dns_error"
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection_refused"
+        if isinstance(seen, ConnectionResetError | httpx.RemoteProtocolError):
+            return "connection_reset"
+        if isinstance(seen, ssl.SSLError):
+            return "tls_error"
+        seen = seen.__cause__ or seen.__context__
+    return "connection_failed"
 
 
 def _media_type(content_type: str | None) -> tuple[str, str | None]:
@@ -217,7 +237,9 @@ class Fetcher:
             # httpx re-raises the pool's errors as its own; the guard's refusal is the cause.
             if isinstance(exc.__cause__, BlockedConnection):
                 raise BlockedAddress(str(exc.__cause__), url=current) from exc
-            raise ConnectionFailed(f"{type(exc).__name__}: {exc}", url=current) from exc
+            raise ConnectionFailed(
+                f"{type(exc).__name__}: {exc}", url=current, reason=_connection_reason(exc)
+            ) from exc
 
     def _raise_for_status(self, resp: httpx.Response, url: str) -> None:
         status = resp.status_code
@@ -274,6 +296,9 @@ class Fetcher:
             rules = RobotsRules(None)  # no robots.txt: everything allowed
         except BlockedAddress:
             raise  # the page itself is refused for the same reason
+        except (ConnectionFailed, FetchTimeout) as exc:
+            # the host did not answer at all: its pages would fail the same way, so say why
+            rules = RobotsRules(None, unreachable=f"{origin} did not answer: {exc}", host_failure=exc.reason)
         except FetchError as exc:
             rules = RobotsRules(None, unreachable=f"robots.txt unavailable: {exc.reason}")
         ROBOTS.put(self.run_key, origin, rules)
@@ -306,6 +331,12 @@ class Fetcher:
                     rules = await self._robots(url)
                 except FetchError as exc:
                     return self._failed(url, exc, attempts)
+                if rules.host_failure:
+                    log.info("failed %s: %s", url, rules.unreachable)
+                    return FetchResult(
+                        url=url, status="failed", checked_at=_now(), reason=rules.host_failure,
+                        detail=rules.unreachable, transient=True, attempts=1,
+                    )  # fmt: skip
                 if not rules.allows(self.policy.user_agent, url):
                     reason = "robots_unreachable" if rules.unreachable else "robots"
                     detail = rules.unreachable or "disallowed by robots.txt"

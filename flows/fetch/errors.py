@@ -3,7 +3,9 @@
     FetchError                      any failure to get a usable page
      ├── TransientFetchError        may succeed later: retried with backoff
      │    ├── FetchTimeout          connect/read timeout or total deadline hit
-     │    ├── ConnectionFailed      DNS, refused, reset
+     │    ├── ConnectionFailed      no usable connection; ``reason`` says which:
+     │    │                         connection_refused, dns_error, connection_reset,
+     │    │                         tls_error, corrupt_body, connection_failed
      │    ├── RateLimited           429 (``retry_after`` seconds when the server said)
      │    └── ServerError           5xx
      └── PermanentFetchError        retrying cannot help
@@ -17,7 +19,9 @@
 
 Each error has a stable ``reason`` code (``timeout``, ``http_503``, ``robots``…)
 that is stored with the page and counted in run summaries; Prefect's retry
-condition looks only at ``TransientFetchError``.
+condition looks only at ``TransientFetchError``. A host that does not answer
+its robots.txt request fails its pages with that same reason (not as skipped
+by robots.txt). :data:`HINTS` says, for some reasons, what the user can do.
 """
 
 from __future__ import annotations
@@ -97,3 +101,28 @@ class TooManyRedirects(PermanentFetchError):
 def is_transient(exc: BaseException) -> bool:
     """What Prefect's ``retry_condition_fn`` asks: would a retry help?"""
     return isinstance(exc, TransientFetchError)
+
+
+# What a user can do about a reason, where a fix is known (shown by `newsfacts ingest`/`sources`).
+HINTS: dict[str, str] = {
+    "blocked_address": (
+        "the URL is on a loopback or private address, which the crawler refuses by default;"
+        " to crawl it, pass --allow-host HOST (or allow_hosts in the source)"
+    ),
+    "connection_refused": "nothing listens at that address and port; is the site or server running?",
+    "dns_error": "the host name does not resolve; check the spelling and the machine's DNS",
+    "timeout": "the site answered too slowly; try a larger --timeout",
+    "robots": "the site's robots.txt forbids these pages to crawlers",
+    "robots_unreachable": "the site's robots.txt could not be read, so its pages are not fetched",
+    "http_429": "the site asks for fewer requests; raise --delay",
+    "tls_error": "the TLS handshake failed (certificate or protocol); check the URL's https setup",
+}
+
+
+def hint_for(reasons: dict[str, int] | list[str]) -> str | None:
+    """The hint of the most frequent reason that has one."""
+    counts = reasons if isinstance(reasons, dict) else dict.fromkeys(reasons, 1)
+    for reason, _count in sorted(counts.items(), key=lambda kv: -kv[1]):
+        if reason in HINTS:
+            return HINTS[reason]
+    return None

@@ -45,6 +45,9 @@ class RobotsRules:
 
     parser: urllib.robotparser.RobotFileParser | None
     unreachable: str | None = None
+    # The reason code when the host itself did not answer (``connection_refused``, ``timeout``…):
+    # its pages then fail for that reason, not as "skipped by robots.txt".
+    host_failure: str | None = None
 
     def allows(self, user_agent: str, url: str) -> bool:
         if self.unreachable:

@@ -3,33 +3,35 @@
 ``newsfacts report`` and the nightly flow call :func:`write_report`. The page
 shows five trend views as charts and the newest current events as a table:
 
-    data.py    reads the views and events from the published warehouse, read-only, in one snapshot
-    charts.py  the five charts: view, title, caption, axes, legend
-    svg.py     hand-written SVG primitives (why not a charting library: see there)
-    page.py    the HTML page: inline CSS, no JavaScript, nothing loaded from anywhere
+    warehouse.reporting  reads the views and events from the published warehouse, read-only, in one snapshot
+    charts.py    the five charts: view, title, caption, axes, legend
+    svg.py       hand-written SVG primitives (why not a charting library: see there)
+    page.py      the HTML page: inline CSS, no JavaScript, nothing loaded from anywhere
+    markdown.py  the key tables as markdown, for the flow's ``trend-report`` artifact
 
 Each chart embeds its view's rows as ``<script type="application/json"
 id="data-…">`` beside the drawing, so the report equals ``SELECT * FROM trend_…``
 by construction and anyone can check it.
 
-``since`` keeps the months and weeks that contain or follow it in the time
-charts, and the events first seen on or after it in the table; the top-actors
-view has no date and stays all-time (its caption says so).
+``since`` narrows every part of the page: the months and weeks that contain
+or follow it in the time charts, and the events first reported on or after it
+in the top-actors chart and in the events table (with its count).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from flows.report.charts import CHARTS
+from flows.report.markdown import render_markdown
 from flows.report.page import render_html
 from warehouse.reporting import ReportData, read_report
 
-__all__ = ["ReportSummary", "read_report_data", "render_report", "write_report"]
+__all__ = ["ReportSummary", "read_report_data", "render_markdown", "render_report", "write_report"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class ReportSummary:
     current_events: int
     since: date | None
     size_bytes: int
+    data: ReportData = field(repr=False, compare=False)  # what the page shows, for the artifact's tables
 
 
 def read_report_data(db_path: str, *, since: date | None = None) -> ReportData:
@@ -74,6 +77,7 @@ def write_report(db_path: str, out_path: str, *, since: date | None = None) -> R
         current_events=data.current_events,
         since=since,
         size_bytes=out.stat().st_size,
+        data=data,
     )
     log.info(
         "wrote %s: %d charts (%d with data), %d of %d current events, %.0f KB",

@@ -272,7 +272,7 @@ CHARTS: tuple[Chart, ...] = (
         None,
         "Top actors by events and by USD",
         "Current events per actor, and the total in billions of US dollars of those that carry an amount;"
-        " all time, whatever the report's start date.",
+        " with a start date, the events first reported from that date on.",
         draw_actors,
     ),
     Chart(

@@ -6,6 +6,15 @@ can be mailed. Evidence sentences come from third-party pages: every string is
 escaped, only http(s) evidence URLs become links (``rel="noopener
 noreferrer"``), and the JSON beside each chart has ``<``, ``>`` and ``&``
 escaped so no text can close its ``<script>`` block.
+
+Japanese and Korean evidence sentences carry ``lang="ja"`` / ``lang="ko"``
+(the language of their article), and the CSS gives each language a font
+stack naming the fonts that ship with macOS, Windows and common Linux
+distributions (Hiragino, Yu Gothic, Meiryo, Noto Sans CJK JP; Apple SD Gothic
+Neo, Malgun Gothic, Noto Sans CJK KR, NanumGothic). No font file is bundled:
+a CJK font is megabytes, and the page must stay small enough to mail. The
+``lang`` also picks the right glyph shapes where Japanese and Korean (and
+Chinese) forms of one Han character differ.
 """
 
 from __future__ import annotations
@@ -95,6 +104,15 @@ def _amount(event: EventRow) -> str:
     return f'{original}<br><span class="muted">{escape(money(event.amount_usd, "USD"))}</span>'
 
 
+# Languages whose text gets a ``lang`` attribute and its own font stack in the CSS.
+CJK_LANGUAGES = ("ja", "ko", "zh")
+
+
+def _lang(language: str | None) -> str:
+    code = (language or "").split("-")[0].lower()
+    return f' lang="{code}"' if code in CJK_LANGUAGES else ""
+
+
 def render_events(data: ReportData) -> str:
     """The newest current events, each with its evidence sentence and a link to its article."""
     head = ("First seen", "Type", "Actor", "Amount", "Country", "Mentions", "Evidence")
@@ -104,13 +122,14 @@ def render_events(data: ReportData) -> str:
         f'<td><span class="chip" style="border-color:{FACT_COLOURS.get(e.fact_type, svg.OTHER_COLOUR)}">'
         f"{escape(e.fact_type)}</span></td><td>{escape(e.actor or '')}</td>"
         f'<td class="num">{_amount(e)}</td><td>{_country(e)}</td><td class="num">{e.mentions}</td>'
-        f'<td class="evidence"><q>{escape(e.evidence)}</q>{_evidence_link(e.evidence_url)}</td>'
+        f'<td class="evidence"><q{_lang(e.language)}>{escape(e.evidence)}</q>'
+        f"{_evidence_link(e.evidence_url)}</td>"
         "</tr>"
         for e in data.events
     ]
     if not rows:
         rows = [f'<tr><td colspan="{len(head)}" class="nodata">No data yet: no current events.</td></tr>']
-    since = f" first seen on or after {data.since.isoformat()}" if data.since else ""
+    since = f" first reported on or after {data.since.isoformat()}" if data.since else ""
     return (
         '<section id="events"><h2>Newest events</h2>'
         f'<p class="caption">The {len(data.events)} newest of {data.current_events} current events{since},'
@@ -132,6 +151,12 @@ _CSS = """
 *{box-sizing:border-box}
 body{margin:0;background:#f6f6f4;color:var(--ink);
  font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK JP",sans-serif}
+:lang(ja){font-family:"Hiragino Kaku Gothic ProN","Hiragino Sans","Yu Gothic UI","Yu Gothic",YuGothic,Meiryo,
+ "Noto Sans CJK JP","Noto Sans JP","Source Han Sans JP","IPAexGothic","IPAGothic","TakaoGothic",sans-serif}
+:lang(ko){font-family:"Apple SD Gothic Neo","Malgun Gothic","Noto Sans CJK KR","Noto Sans KR",
+ "Source Han Sans KR",NanumGothic,"UnDotum",sans-serif}
+:lang(zh){font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC",
+ sans-serif}
 header,main,footer{max-width:1200px;margin:0 auto;padding:0 24px}
 header{padding-top:24px}
 h1{font-size:24px;margin:0 0 4px}
@@ -161,7 +186,8 @@ td:first-child{white-space:nowrap}
 .evidence q{quotes:"\\201C" "\\201D"}
 .evidence a{white-space:nowrap;font-size:12px}
 footer{padding-bottom:24px;font-size:12px}
-@media print{body{background:#fff}section{break-inside:avoid;border:0;padding:0}nav{display:none}}
+@media print{body{background:#fff}section{break-inside:avoid;border:0;padding:0}nav{display:none}
+ .scroll{overflow:visible}table{min-width:0}}
 """
 
 # Nothing on the page may load anything; links (navigation) still work.
@@ -171,7 +197,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri '
 def render_html(data: ReportData, *, generated_at: datetime | None = None) -> str:
     """The page for data already read; ``generated_at`` defaults to now (UTC)."""
     when = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
-    since = f"months and weeks from {data.since.isoformat()} on" if data.since else "all periods"
+    since = f"events first reported from {data.since.isoformat()} on" if data.since else "all periods"
     nav = " ".join(f'<a href="#chart-{c.key}">{escape(c.title)}</a>' for c in CHARTS)
     body = "".join(render_chart(chart, data.views[chart.view]) for chart in CHARTS)
     return (

@@ -45,6 +45,9 @@ def _amounts(text: str, language: str = "en") -> list[tuple[float, str]]:
         ("3천억원", 3e11, "KRW"),
         ("2억5000만 달러", 2.5e8, "USD"),
         ("50억 달러(약 7조1200억원)", 5e9, "USD"),
+        ("1천347억9천100만원", 1.34791e11, "KRW"),
+        ("2천 500억원", 2.5e11, "KRW"),
+        ("1千347億円", 1.347e11, "JPY"),
     ],
 )
 def test_amount_forms(text: str, value: float, currency: str) -> None:

@@ -3,7 +3,7 @@
 The dev-set floors sit just under the scores the rules reached when they were
 last tuned (``python -m bench.evaluate_facts`` prints them: overall F1 0.965
 and precision 0.990; F1 en 0.952, ja 1.000, ko 0.974 on 92 articles with
-facts-2026.12.1). The demo floors are the issue's bar on the demo corpus's own
+facts-2026.12.2). The demo floors are the issue's bar on the demo corpus's own
 labels, read through ``extract_article`` as the pipeline reads them
 (``python -m bench.evaluate_facts --demo``: precision 0.965, recall 0.917).
 A rule or data change that drops below a floor fails CI; raise a floor when

@@ -454,3 +454,35 @@ def test_a_failed_listing_keeps_the_error_trees_verdict(response: Any, transient
     expected = TransientFetchError if transient else PermanentFetchError
     with pytest.raises(expected):
         asyncio.run(go())
+
+
+def _closed_port() -> int:
+    """A loopback port with nothing listening on it."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("robots", [True, False])
+def test_a_refused_connection_is_named_as_such(robots: bool) -> None:
+    """Not ``robots_unreachable``: the host did not answer, and the page fails for that reason."""
+    policy = FetchPolicy(per_host_delay_s=0, max_retries=0, respect_robots=robots,
+                         allow_hosts=frozenset({"127.0.0.1"}))  # fmt: skip
+    result = fetch_real(f"http://127.0.0.1:{_closed_port()}/article", policy)
+    assert (result.status, result.reason, result.transient) == ("failed", "connection_refused", True)
+
+
+def test_a_name_that_does_not_resolve_is_a_dns_error() -> None:
+    policy = FetchPolicy(per_host_delay_s=0, max_retries=0, respect_robots=False)
+    result = fetch_real("http://no-such-host.invalid/article", policy)  # .invalid never resolves (RFC 2606)
+    assert (result.status, result.reason) == ("failed", "dns_error")
+
+
+def test_a_robots_txt_that_errors_still_skips_as_robots_unreachable() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503 if request.url.path == "/robots.txt" else 200, html=HTML.decode())
+
+    result = run(handler, policy=FetchPolicy(per_host_delay_s=0, max_retries=0))
+    assert (result.status, result.reason) == ("skipped", "robots_unreachable")

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
 
@@ -46,10 +47,23 @@ def test_run_is_named_from_its_parameters(demo_run: dict[str, Any]) -> None:
 def test_run_summary_source_health_new_events_and_progress(demo_run: dict[str, Any]) -> None:
     artifacts = _artifacts(demo_run["flow_run_id"])
     assert {"run-summary", "source-health", "new-events", "ingest-progress", "trend-report"} <= set(artifacts)
-    link = artifacts["trend-report"].data  # a markdown link: [text](file:///…/news.report.html)
-    target = link.rsplit("](file://", 1)[1].rstrip(")")
-    assert target.endswith("news.report.html") and "5 charts" in link
-    assert "<svg" in Path(target).read_text("utf-8")
+    report = artifacts["trend-report"]  # the key tables inline, and where the HTML file is
+    assert report.type == "markdown" and "5 charts" in (report.description or "")
+    target = report.data.split("](file://", 1)[1].split(")", 1)[0]
+    assert target.endswith("news.report.html") and "<svg" in Path(target).read_text("utf-8")
+    con = duckdb.connect(demo_run["db_path"], read_only=True)
+    try:
+        investment = con.execute(
+            "SELECT month, country, events, usd_billions, actors FROM trend_investment_by_country_month"
+        ).fetchall()
+        top = con.execute("SELECT actor, events FROM trend_top_actors LIMIT 3").fetchall()
+    finally:
+        con.close()
+    for month, country, events, usd, actors in investment:  # every row, as the view has it
+        assert f"| {month} | {country} | {events} | {usd:,.2f} | {actors} |" in report.data
+    for actor, events in top:
+        assert f"| {actor} | {events} |" in report.data
+    assert "## Newest events" in report.data and "Microsoft" in report.data.split("## Newest events")[1]
 
     summary = json.loads(artifacts["run-summary"].data)
     assert len(summary) == 1
@@ -74,15 +88,27 @@ def test_drift_is_flagged_and_emitted(prefect_api: None, demo_site: Any, tmp_pat
     from prefect.client.orchestration import get_client
     from prefect.events.filters import EventFilter, EventNameFilter
 
+    from flows.errors import RunFailed
     from flows.nightly import nightly_ingest
+    from warehouse import source_health
 
     db = str(tmp_path / "drift.duckdb")
     good = [f"{demo_site.base_url}/{e['path']}" for e in demo_manifest[:5]]
     bad = [f"{demo_site.base_url}/missing/{n}.html" for n in range(5)]
-    for urls in (good, good, good, bad):  # three healthy runs, then every URL fails
+    for urls in (good, good, good):  # three healthy runs
         source = {"name": "flaky", "kind": "urls", "urls": urls, "allow_hosts": [demo_site.host]}
-        summary = nightly_ingest(db_path=db, sources=[source], delay=0.0, run_label="test")
+        nightly_ingest(db_path=db, sources=[source], delay=0.0, run_label="test")
+    healthy = source_health(db)[0]
+    assert healthy["consecutive_failures"] == 0 and healthy["last_success_at"] is not None
+    source = {"name": "flaky", "kind": "urls", "urls": bad, "allow_hosts": [demo_site.host]}
+    with pytest.raises(RunFailed) as failed:  # then every URL fails: the source is failing, the run failed
+        nightly_ingest(db_path=db, sources=[source], delay=0.0, run_label="test")
+    summary = failed.value.summary
+    assert summary is not None and summary["sources"]["flaky"]["status"] == "failing"
     assert summary["drift"] == ["flaky: 100% URLs failing, usually 0%"]
+    failing = source_health(db)[0]  # no fresh "last success" for a run that fetched nothing
+    assert failing["consecutive_failures"] == 1 and failing["last_success_at"] == healthy["last_success_at"]
+    assert failing["last_error"] == "no page fetched of 5: http_404 5"
     row = json.loads(_artifacts(summary["flow_run_id"])["run-summary"].data)[0]
     assert row["drift"] == "error_rate" and row["failed by reason"] == "http_404 5"
     payloads: list[dict[str, Any]] = []
@@ -148,3 +174,20 @@ def test_alert_automations_load_and_install(prefect_api: None) -> None:
     drift = next(a for a in automations if a.name == "newsfacts source drift")
     assert drift.trigger.expect == {"newsfacts.source.drift"}
     assert str(drift.actions[0].block_document_id) != "00000000-0000-0000-0000-000000000000"
+
+
+def test_a_source_is_failing_only_when_it_listed_pages_and_got_none() -> None:
+    from flows.health import settle_status
+    from warehouse import SourceRunStats
+
+    refused = SourceRunStats("s", discovered=2, failed=2, failed_by_reason={"connection_refused": 2})
+    failing = settle_status(refused)
+    assert failing.status == "failing"
+    assert failing.error == (
+        "no page fetched of 2: connection_refused 2"
+        " (hint: nothing listens at that address and port; is the site or server running?)"
+    )
+    assert settle_status(SourceRunStats("s", discovered=2, unchanged=2)).status == "ok"  # all 304s
+    assert settle_status(SourceRunStats("s", discovered=2, fetched=1, failed=1)).status == "ok"
+    assert settle_status(SourceRunStats("s")).status == "ok"  # an empty feed is drift's business
+    assert settle_status(SourceRunStats("s", status="failed", error="feed 404")).error == "feed 404"

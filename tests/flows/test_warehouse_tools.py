@@ -1,7 +1,8 @@
-"""The warehouse as analysts and operators use it: duckdb CLI, reextract offline, Parquet export."""
+"""The warehouse as analysts and operators use it: duckdb CLI, reextract offline, Parquet and CSV export."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
 import sys
@@ -127,3 +128,47 @@ def test_export_writes_every_table_and_view(warehouse_db: Path, tmp_path: Path) 
         con.close()
     assert exported is not None and exported[0] == 28
     assert "raw_gz" not in columns
+
+
+def test_export_csv_through_the_command_line(warehouse_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "csv"
+    exe = Path(sys.executable).parent / "newsfacts"
+    command = [str(exe), "export", "--format", "csv", str(out), "--db", str(warehouse_db)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert f"CSV files to {out}" in done.stdout
+    names = {p.stem for p in out.glob("*.csv")}
+    assert set(VIEWS) | {"articles", "facts", "events", "fact_mentions", "pages", "runs", "sources"} <= names
+    assert not list(out.glob("*.parquet"))
+
+    def read(name: str) -> tuple[list[str], list[dict[str, str]]]:
+        with (out / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            return list(reader.fieldnames or []), list(reader)
+
+    con = duckdb.connect(str(warehouse_db), read_only=True)
+    try:
+        for name in ("articles", "facts", "events", "trend_investment_by_country_month", "trend_top_actors"):
+            result = con.execute(f"SELECT * FROM {name}")
+            columns = [d[0] for d in result.description]
+            rows = result.fetchall()
+            header, records = read(name)
+            assert header == columns, name
+            assert len(records) == len(rows) > 0, name
+        header, _ = read("pages")
+        assert "raw_gz" not in header and "content_hash" not in header and "url" in header
+        events = {
+            r[0]: r[1:]
+            for r in con.execute("SELECT event_id, actor, amount_usd, mention_count FROM events").fetchall()
+        }
+        titles = dict(con.execute("SELECT article_id, title FROM articles").fetchall())
+    finally:
+        con.close()
+    for record in read("events")[1]:
+        actor, amount_usd, mentions = events[record["event_id"]]
+        assert record["actor"] == (actor or "")
+        assert (float(record["amount_usd"]) if record["amount_usd"] else None) == pytest.approx(amount_usd)
+        assert int(record["mention_count"]) == mentions
+    articles = read("articles")[1]
+    assert {r["article_id"]: r["title"] for r in articles} == titles
+    assert any(r["language"] == "ja" for r in articles) and any(r["language"] == "ko" for r in articles)
