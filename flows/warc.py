@@ -47,6 +47,7 @@ from warcio.utils import BUFF_SIZE
 
 from extractors.urls import canonicalise_url
 from flows.fetch import FetchError, FetchPolicy, FetchResult
+from flows.fetch.client import media_type
 from flows.fetch.stream import open_remote
 from flows.pipeline import BatchOutcome, FetchedBatch, extract_pages, load_batch
 from flows.sources import SourceSpec
@@ -312,18 +313,6 @@ def _warc_date(value: str | None) -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _media(content_type: str | None) -> tuple[str, str | None]:
-    if not content_type:
-        return "", None
-    parts = [p.strip() for p in content_type.split(";")]
-    charset = None
-    for param in parts[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset" and value:
-            charset = value.strip().strip("\"'")
-    return parts[0].lower(), charset
-
-
 def host_wanted(url: str, hosts: tuple[str, ...]) -> bool:
     """Whether ``url``'s host is one of ``hosts`` or a subdomain of one (``www.`` ignored)."""
     if not hosts:
@@ -367,7 +356,7 @@ def _page_from(record: ArcWarcRecord, spec: SourceSpec, max_bytes: int, counts: 
     if status != 200:
         counts.skipped[f"http_{status}"] += 1
         return None
-    media, charset = _media(http.get_header("Content-Type"))
+    media, charset = media_type(http.get_header("Content-Type"))
     if media and not media.startswith(_HTML_TYPES):
         counts.failed["not_html"] += 1
         return None

@@ -115,7 +115,8 @@ def _connection_reason(exc: BaseException) -> str:
     return "connection_failed"
 
 
-def _media_type(content_type: str | None) -> tuple[str, str | None]:
+def media_type(content_type: str | None) -> tuple[str, str | None]:
+    """The media type of a Content-Type header, lower-cased, and its charset if it names one."""
     if not content_type:
         return "", None
     parts = [p.strip() for p in content_type.split(";")]
@@ -220,7 +221,7 @@ class Fetcher:
                         http_status=304, etag=resp.headers.get("etag"),
                         last_modified=resp.headers.get("last-modified"),
                     )  # fmt: skip
-                media, charset = _media_type(resp.headers.get("content-type"))
+                media, charset = media_type(resp.headers.get("content-type"))
                 self._check_media(media, accept, current)
                 body = await self._read_body(resp, current)
                 if accept == "html" and _looks_binary(body):
