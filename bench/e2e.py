@@ -17,10 +17,11 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.site import BenchSite, serve_pages
 
@@ -111,42 +112,68 @@ def _memory_mb(pid: int) -> tuple[float, float] | None:
     return (rss / 1024, high / 1024) if rss else None
 
 
+@dataclass
+class Watched:
+    """What a child run printed last (its JSON result), its memory samples and the kernel's peak."""
+
+    result: dict[str, Any]
+    samples: list[tuple[float, float]]
+    peak_mb: float
+
+
+def watch_child(
+    args: list[str], env: dict[str, str], what: str, position: Callable[[], float],
+    label: Callable[[float, float], str] | None,
+) -> Watched:  # fmt: skip
+    """Run ``args`` as a child process, sampling its memory every 0.1 s against ``position()``
+    (pages served, seconds gone), and return the JSON line it prints last. ``label`` formats a
+    progress line on stderr from a sample's position and RSS; None prints nothing."""
+    child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    samples: list[tuple[float, float]] = []
+    high_water = [0.0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            memory = _memory_mb(child.pid)
+            if memory is not None:
+                rss, high_water[0] = memory[0], max(high_water[0], memory[1])
+                samples.append((position(), rss))
+                if label is not None:
+                    print(f"\r  {label(samples[-1][0], rss)}", end="", file=sys.stderr, flush=True)
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = child.communicate()
+    stop.set()
+    sampler.join()
+    if label is not None:
+        print(file=sys.stderr)
+    if child.returncode != 0:
+        raise RuntimeError(f"{what} run failed:\n{err[-3000:]}")
+    # The kernel's high-water mark (never below a sample) catches the spikes that fall between samples.
+    return Watched(json.loads(out.strip().splitlines()[-1]), samples, high_water[0])
+
+
 def run_ingest(mode: str, site: BenchSite, env: dict[str, str], *, progress: bool = True) -> RunFigures:
     """Run one ingest of every page of ``site`` in a child process, sampling its memory."""
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
         args = [sys.executable, "-m", "bench.e2e_run", "--mode", mode, "--db", f"{tmp}/news.duckdb",
                 "--sitemap", site.sitemap_url, "--host", site.host]  # fmt: skip
         served_before = site.served
-        child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        samples: list[tuple[int, float]] = []
-        high_water = [0.0]
-        stop = threading.Event()
 
-        def sample() -> None:
-            while not stop.is_set():
-                memory = _memory_mb(child.pid)
-                if memory is not None:
-                    rss, high_water[0] = memory[0], max(high_water[0], memory[1])
-                    samples.append((site.served - served_before, rss))
-                    if progress:
-                        print(f"\r  {mode}: {samples[-1][0]:,}/{site.pages:,} pages, RSS {rss:.0f} MB",
-                              end="", file=sys.stderr, flush=True)  # fmt: skip
-                stop.wait(0.1)
+        def label(done: float, rss: float) -> str:
+            return f"{mode}: {done:,.0f}/{site.pages:,} pages, RSS {rss:.0f} MB"
 
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        out, err = child.communicate()
-        stop.set()
-        sampler.join()
-        if progress:
-            print(file=sys.stderr)
-        if child.returncode != 0:
-            raise RuntimeError(f"{mode} run failed:\n{err[-3000:]}")
-        result = json.loads(out.strip().splitlines()[-1])
-    # The kernel's high-water mark (never below a sample) catches the spikes that fall between samples.
-    peak = high_water[0]
+        watched = watch_child(
+            args, env, mode, lambda: site.served - served_before, label if progress else None
+        )
+    result, samples = watched.result, [(int(done), rss) for done, rss in watched.samples]
     final = samples[-1][1] if samples else 0.0
-    return RunFigures(mode, result["pages"], result["seconds"], result["articles"], peak, final, samples)
+    return RunFigures(
+        mode, result["pages"], result["seconds"], result["articles"], watched.peak_mb, final, samples
+    )
 
 
 def e2e(pages: int, *, env: dict[str, str]) -> RunFigures:

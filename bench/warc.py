@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.e2e import RunFigures, _memory_mb, prefect_server, run_ingest
+from bench.e2e import RunFigures, prefect_server, run_ingest, watch_child
 from bench.site import real_pages, serve_pages
 from bench.warc_build import ArchivedPage, write_warc
 
@@ -88,35 +86,15 @@ def run_warc(path: Path, env: dict[str, str], *, progress: bool = True) -> WarcF
     with tempfile.TemporaryDirectory(prefix="bench-warc-") as tmp:
         args = [sys.executable, "-m", "bench.warc", "--child", str(path), "--db", f"{tmp}/news.duckdb"]
         started = time.monotonic()
-        child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        samples: list[tuple[float, float]] = []
-        high_water = [0.0]
-        stop = threading.Event()
-
-        def sample() -> None:
-            while not stop.is_set():
-                memory = _memory_mb(child.pid)
-                if memory is not None:
-                    rss, high_water[0] = memory[0], max(high_water[0], memory[1])
-                    samples.append((time.monotonic() - started, rss))
-                    if progress:
-                        print(f"\r  warc: {samples[-1][0]:.0f} s, RSS {rss:.0f} MB", end="", file=sys.stderr,
-                              flush=True)  # fmt: skip
-                stop.wait(0.1)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        out, err = child.communicate()
-        stop.set()
-        sampler.join()
-        if progress:
-            print(file=sys.stderr)
-        if child.returncode != 0:
-            raise RuntimeError(f"WARC run failed:\n{err[-3000:]}")
-        result = json.loads(out.strip().splitlines()[-1])
+        watched = watch_child(
+            args, env, "WARC", lambda: time.monotonic() - started,
+            (lambda seconds, rss: f"warc: {seconds:.0f} s, RSS {rss:.0f} MB") if progress else None,
+        )  # fmt: skip
+    result = watched.result
     return WarcFigures(
         records=result["records"], file_mb=path.stat().st_size / 1e6, seconds=result["seconds"],
-        pages=result["pages"], articles=result["articles"], rss_mb_peak=high_water[0], rss_by_time=samples,
+        pages=result["pages"], articles=result["articles"], rss_mb_peak=watched.peak_mb,
+        rss_by_time=watched.samples,
     )  # fmt: skip
 
 
