@@ -30,7 +30,7 @@ from flows.fetch.errors import (
 )
 from flows.fetch.guard import AddressPolicy
 from flows.fetch.policy import FetchPolicy
-from flows.fetch.transport import BlockedConnection, _ssl_context
+from flows.fetch.transport import BlockedConnection, _ssl_context, allowed_ips
 
 
 class _GuardedSyncBackend(httpcore.NetworkBackend):
@@ -52,10 +52,7 @@ class _GuardedSyncBackend(httpcore.NetworkBackend):
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        ips = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        refusal = self._policy.check(host, port, ips)
-        if refusal:
-            raise BlockedConnection(refusal)
+        ips = allowed_ips(self._policy, host, port, infos)
         return self._inner.connect_tcp(
             ips[0], port, timeout=timeout, local_address=local_address, socket_options=socket_options
         )

@@ -44,10 +44,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
             infos = await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout)
         except (OSError, TimeoutError) as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        ips = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        refusal = self._policy.check(host, port, ips)
-        if refusal:
-            raise BlockedConnection(refusal)
+        ips = allowed_ips(self._policy, host, port, infos)
         return await self._inner.connect_tcp(
             ips[0],
             port,
@@ -63,6 +60,16 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+def allowed_ips(policy: AddressPolicy, host: str, port: int, infos: Iterable[Any]) -> list[str]:
+    """The addresses ``host`` resolved to, in order, once the policy allows them all (checked on
+    the resolved IPs at connect time, so redirects and DNS rebinding are covered too)."""
+    ips = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    refusal = policy.check(host, port, ips)
+    if refusal:
+        raise BlockedConnection(refusal)
+    return ips
 
 
 @cache
