@@ -422,31 +422,23 @@ def iter_pages(raw: _Raw, spec: SourceSpec, max_bytes: int, counts: _Counts) -> 
         try:
             for record in it:
                 counts.records_read += 1
-                if pending is not None:
-                    if it.err_count:
-                        _ran_past(counts)
-                    else:
-                        yield pending
-                    pending = None
+                if (page := _settled(pending, it.err_count > 0, counts)) is not None:
+                    yield page
+                pending = None
                 it.err_count = 0
                 counts.last_short = False
                 pending = _page_from(record, spec, max_bytes, counts)
-            if pending is not None:
-                if it.err_count:
-                    _ran_past(counts)
-                else:
-                    yield pending
-                pending = None
+            if (page := _settled(pending, it.err_count > 0, counts)) is not None:
+                yield page
+            pending = None
         except (FetchError, OSError):
             raise
         except Exception as exc:
-            counted = False
-            if pending is not None:  # warcio read past it to the damage: it ended where it said
-                if it.err_count:
-                    _ran_past(counts)  # its length lied, and the damage that follows is that lie
-                    counted = True
-                else:
-                    yield pending
+            # warcio read past the pending record to the damage: it ended where it said, unless its
+            # length lied, and then the damage that follows is that lie (counted once, there)
+            counted = pending is not None and it.err_count > 0
+            if (page := _settled(pending, it.err_count > 0, counts)) is not None:
+                yield page
             where = f"near offset {it.offset}"
             if not gzipped:  # a plain WARC has no member boundary to pick up again from
                 if counts.records_read == 0:
@@ -474,10 +466,14 @@ def iter_pages(raw: _Raw, spec: SourceSpec, max_bytes: int, counts: _Counts) -> 
         return
 
 
-def _ran_past(counts: _Counts) -> None:
-    """The record before ran past where its Content-Length said it ended: its page is dropped."""
-    counts.failed["length_mismatch"] += 1
-    counts.html_records -= 1
+def _settled(pending: WarcPage | None, overran: bool, counts: _Counts) -> WarcPage | None:
+    """The page read before, once warcio has read past its record: kept, unless the record
+    ``overran`` its Content-Length (then it is counted and dropped)."""
+    if pending is not None and overran:
+        counts.failed["length_mismatch"] += 1
+        counts.html_records -= 1
+        return None
+    return pending
 
 
 class StopReading(Exception):
