@@ -36,29 +36,6 @@ FILES_IN_FLIGHT = 2
 ARTIFACT_EVERY_S = 5.0
 
 
-def warc_one_off(
-    warcs: list[str],
-    *,
-    hosts: list[str] | None = None,
-    include: list[str] | None = None,
-    exclude: list[str] | None = None,
-    languages: list[str] | None = None,
-    allow_hosts: list[str] | None = None,
-) -> list[SourceSpec]:
-    """The ``warc`` source for ``--warc`` files and listings given on the command line or as parameters."""
-    if not warcs:
-        return []
-    first = Path(warcs[0].rstrip("/")).name or warcs[0]
-    name = f"warc:{first}" + (f"+{len(warcs) - 1}" if len(warcs) > 1 else "")
-    return [
-        SourceSpec.from_param(
-            {"name": name, "kind": "warc", "urls": list(warcs), "hosts": hosts or [],
-             "include": include or [], "exclude": exclude or [], "languages": languages or [],
-             "allow_hosts": allow_hosts or []}
-        )
-    ]  # fmt: skip
-
-
 # No task timeout: Prefect cannot interrupt a task in a worker thread, and a 1 GB file takes as long as
 # its download; a stalled download ends on the read timeout instead.
 @task(task_run_name="warc-{spec.name}-{file_no}")

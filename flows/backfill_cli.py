@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-PROG = "newsfacts backfill"
+from flows.errors import ConfigError, RunFailed
 
 
 def _date(text: str | None, flag: str) -> date | None:
@@ -22,24 +21,18 @@ def _date(text: str | None, flag: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise SystemExit(f"{PROG}: {flag} takes a date like 2024-01-31, not {text!r}") from None
+        raise ConfigError(f"{flag} takes a date like 2024-01-31, not {text!r}") from None
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    from flows.warc import is_remote, local_path
+    from flows.preflight import check_backfill
 
-    missing = [w for w in args.warc if not is_remote(w) and not os.path.exists(local_path(w))]
-    if missing:
-        print(f"{PROG}: no such file: {', '.join(missing)} (give WARC files, a warc.paths.gz listing,"
-              " or their http(s) URLs)", file=sys.stderr)  # fmt: skip
-        return 2
-    try:
-        after, before = _date(args.after, "--after"), _date(args.before, "--before")
-    except SystemExit as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    check_backfill(
+        db_path=args.db, warcs=args.warc, hosts=args.host, include=args.include, exclude=args.exclude,
+        languages=args.language, allow_hosts=args.allow_host, batch_size=args.batch_size,
+    )  # fmt: skip
+    after, before = _date(args.after, "--after"), _date(args.before, "--before")
     from flows.cli import _prefect_defaults, _print_summary, _quiet_expected_tracebacks
-    from flows.errors import RunFailed
 
     _prefect_defaults()
     from flows.nightly import nightly_ingest

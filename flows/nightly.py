@@ -30,7 +30,7 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.backfill import ingest_warc_sources, warc_one_off
+from flows.backfill import ingest_warc_sources
 from flows.errors import RunFailed
 from flows.fetch import Discovery, Fetcher, FetchPolicy, TransientFetchError, discover
 from flows.health import detect_drift, settle_status
@@ -45,7 +45,7 @@ from flows.monitoring import (
 )
 from flows.pipeline import BatchOutcome, extract_pages, fetch_pages, load_batch
 from flows.report import write_report
-from flows.sources import SourceSpec, load_sources, one_off_sources
+from flows.sources import SourceSpec, load_sources, one_off_sources, warc_one_off
 from warehouse import (
     SourceRunStats,
     WarehouseError,

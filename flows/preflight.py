@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from flows.errors import ConfigError, PrefectUnavailable
-from flows.sources import SourceSpec, load_sources, one_off_sources
+from flows.sources import SourceSpec, load_sources, one_off_sources, warc_one_off
 from warehouse import check_database
 
 PREFECT_CHECK_TIMEOUT_S = 3.0
@@ -36,17 +36,52 @@ def check_ingest(
     numbers: dict[str, float | int | None],
 ) -> list[SourceSpec]:
     """The run's sources, validated, after checking the options and the database; raises ConfigError."""
+    _check_numbers(numbers)
+    specs = list(load_sources(sources_file).sources) if sources_file else []
+    specs += one_off_sources(list(feeds), list(sitemaps), list(urls), allow_hosts=list(allow_hosts))
+    check_database(db_path)
+    check_writable(db_path)
+    return specs
+
+
+def check_backfill(
+    *,
+    db_path: str,
+    warcs: Sequence[str],
+    hosts: Sequence[str],
+    include: Sequence[str],
+    exclude: Sequence[str],
+    languages: Sequence[str],
+    allow_hosts: Sequence[str],
+    batch_size: int,
+) -> list[SourceSpec]:
+    """The backfill's ``warc`` source, validated, after checking its local files, the batch size and
+    the database; raises ConfigError."""
+    from flows.warc import is_remote, local_path  # the WARC reader, not Prefect
+
+    missing = [w for w in warcs if not is_remote(w) and not os.path.exists(local_path(w))]
+    if missing:
+        raise ConfigError(
+            f"no such file: {', '.join(missing)} (give WARC files, a warc.paths.gz listing,"
+            " or their http(s) URLs)"
+        )
+    _check_numbers({"--batch-size": batch_size})
+    specs = warc_one_off(
+        list(warcs), hosts=list(hosts), include=list(include), exclude=list(exclude),
+        languages=list(languages), allow_hosts=list(allow_hosts),
+    )  # fmt: skip
+    check_database(db_path)
+    check_writable(db_path)
+    return specs
+
+
+def _check_numbers(numbers: dict[str, float | int | None]) -> None:
     for option, value in numbers.items():
         if value is None:
             continue
         low = 0 if option in ("--delay", "--retries") else 1e-9
         if value < low:
             raise ConfigError(f"{option} must be {'at least 0' if low == 0 else 'above 0'}, not {value}")
-    specs = list(load_sources(sources_file).sources) if sources_file else []
-    specs += one_off_sources(list(feeds), list(sitemaps), list(urls), allow_hosts=list(allow_hosts))
-    check_database(db_path)
-    check_writable(db_path)
-    return specs
 
 
 def check_writable(db_path: str) -> None:

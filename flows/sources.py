@@ -221,3 +221,26 @@ def one_off_sources(
         specs.append(_build({"name": "urls", "kind": "urls", "urls": urls, "allow_hosts": hosts},
                             where="--url"))  # fmt: skip
     return specs
+
+
+def warc_one_off(
+    warcs: list[str],
+    *,
+    hosts: list[str] | None = None,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    languages: list[str] | None = None,
+    allow_hosts: list[str] | None = None,
+) -> list[SourceSpec]:
+    """The ``warc`` source for ``--warc`` files and listings given on the command line or as parameters."""
+    if not warcs:
+        return []
+    first = Path(warcs[0].rstrip("/")).name or warcs[0]
+    name = f"warc:{first}" + (f"+{len(warcs) - 1}" if len(warcs) > 1 else "")
+    return [
+        SourceSpec.from_param(
+            {"name": name, "kind": "warc", "urls": list(warcs), "hosts": hosts or [],
+             "include": include or [], "exclude": exclude or [], "languages": languages or [],
+             "allow_hosts": allow_hosts or []}
+        )
+    ]  # fmt: skip

@@ -182,6 +182,39 @@ def test_a_db_that_is_not_duckdb_is_one_line_and_left_alone(command: list[str], 
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--warc", "nope.warc.gz"], "newsfacts backfill: no such file: nope.warc.gz"),
+        (
+            ["--warc", "WARC", "--after", "2024-13-01"],
+            "--after takes a date like 2024-01-31, not '2024-13-01'",
+        ),
+        (["--warc", "WARC", "--include", "("], "bad pattern '('"),
+        (["--warc", "WARC", "--batch-size", "0"], "--batch-size must be above 0, not 0"),
+        (["--warc", "WARC", "--db", "NOTDB"], "is not a DuckDB database (another kind of file)"),
+    ],
+)
+def test_a_bad_backfill_is_one_line_before_prefect_starts(
+    extra: list[str], expected: str, warehouse_dir: Path, tmp_path: Path
+) -> None:
+    warc = tmp_path / "one.warc.gz"
+    warc.write_bytes(b"")  # never read: every case is refused first
+    notdb = warehouse_dir / "notes.duckdb"
+    notdb.write_bytes(NOT_DUCKDB)
+    args = [str(warc) if a == "WARC" else str(notdb) if a == "NOTDB" else a for a in extra]
+    if "--db" not in args:
+        args += ["--db", str(warehouse_dir / "news.duckdb")]
+    before = snapshot(warehouse_dir)
+    started = time.monotonic()
+    done = run("backfill", *args, env=no_prefect_env(tmp_path), cwd=tmp_path)
+    line = one_line(done.stderr)
+    assert line.startswith("newsfacts backfill: ") and expected in line
+    assert done.returncode == EXIT_USAGE and done.stdout == ""
+    assert time.monotonic() - started < FAST_S, "was a Prefect server started?"
+    assert snapshot(warehouse_dir) == before
+
+
 def test_a_db_that_is_a_folder_is_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "looks-like-a.duckdb"
     folder.mkdir()
