@@ -144,8 +144,8 @@ def _listed_examples(
     found: list[Found] = []
     # the act is the previous sentence's, whether or not it named anyone ("Other publishers have
     # also blocked the crawler. Among them are ...")
-    for rule in rules.facts:
-        trigger = rule.trigger.search(article.folded, before.start, before.end) if rule.listable else None
+    for index, rule in enumerate(rules.facts):
+        trigger = trigger_in(article, index, before.start, before.end, before.end) if rule.listable else None
         if trigger is None:
             continue
         listed = [
