@@ -33,6 +33,7 @@ from prefect.events import emit_event
 
 from flows.health import Drift
 from flows.report import ReportSummary, render_markdown
+from flows.report.markdown import table as markdown_table
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,9 @@ def _money(event: Mapping[str, Any]) -> str:
     return text
 
 
-def _cell(text: Any) -> str:
-    return str(text or "-").replace("|", "\\|").replace("\n", " ")
+def _evidence(event: Mapping[str, Any]) -> str:
+    link = f" [article]({event['evidence_url']})" if event.get("evidence_url") else ""
+    return str(event["evidence"])[:160] + link
 
 
 def publish_new_events(run_id: str, events: Sequence[Mapping[str, Any]]) -> None:
@@ -137,15 +139,11 @@ def publish_new_events(run_id: str, events: Sequence[Mapping[str, Any]]) -> None
     if not events:
         lines.append("No new events in this run.")
     else:
-        lines += ["| type | actor | amount | country | first reported | mentions | evidence |",
-                  "|---|---|---|---|---|---|---|"]  # fmt: skip
-        for e in events:
-            country = e.get("target_country") or e.get("jurisdiction")
-            link = f"[article]({e['evidence_url']})" if e.get("evidence_url") else ""
-            lines.append(
-                f"| {e['fact_type']} | {_cell(e['actor'])} | {_money(e)} | {_cell(country)} |"
-                f" {e['event_date']} | {e['mention_count']} | {_cell(str(e['evidence'])[:160])} {link} |"
-            )
+        lines += markdown_table(
+            ["type", "actor", "amount", "country", "first reported", "mentions", "evidence"],
+            [[e["fact_type"], e["actor"], _money(e), e.get("target_country") or e.get("jurisdiction"),
+              e["event_date"], e["mention_count"], _evidence(e)] for e in events],
+        )  # fmt: skip
     create_markdown_artifact("\n".join(lines), key="new-events", description=f"{len(events)} new events")
 
 
