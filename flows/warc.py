@@ -34,7 +34,7 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -608,17 +608,15 @@ def _page_day(record: Any, page: WarcPage) -> date:
     return page.warc_date.date()
 
 
+# Every counter of a batch outcome (its integer fields), summed over a file's batches.
+_OUTCOME_COUNTS = tuple(f.name for f in fields(BatchOutcome) if isinstance(f.default, int))
+
+
 def _add(total: BatchOutcome, out: BatchOutcome) -> BatchOutcome:
     reasons = Counter(total.reasons)
     reasons.update(out.reasons)
-    return replace(
-        total,
-        pages=total.pages + out.pages, fetched=total.fetched + out.fetched,
-        unchanged=total.unchanged + out.unchanged, skipped=total.skipped + out.skipped,
-        failed=total.failed + out.failed, rejected=total.rejected + out.rejected,
-        articles=total.articles + out.articles, new_articles=total.new_articles + out.new_articles,
-        facts=total.facts + out.facts, no_date=total.no_date + out.no_date, reasons=dict(reasons),
-    )  # fmt: skip
+    added = {name: getattr(total, name) + getattr(out, name) for name in _OUTCOME_COUNTS}
+    return replace(total, **added, reasons=dict(reasons))
 
 
 def ingest_warc_file(
