@@ -26,6 +26,8 @@ by robots.txt). :data:`HINTS` says, for some reasons, what the user can do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class FetchError(Exception):
     """Base class; carries the URL and a stable reason code."""
@@ -119,10 +121,9 @@ HINTS: dict[str, str] = {
 }
 
 
-def hint_for(reasons: dict[str, int] | list[str]) -> str | None:
+def hint_for(reasons: Mapping[str, int]) -> str | None:
     """The hint of the most frequent reason that has one."""
-    counts = reasons if isinstance(reasons, dict) else dict.fromkeys(reasons, 1)
-    for reason, _count in sorted(counts.items(), key=lambda kv: -kv[1]):
+    for reason, _count in sorted(reasons.items(), key=lambda kv: -kv[1]):
         if reason in HINTS:
             return HINTS[reason]
     return None
