@@ -236,9 +236,9 @@ def html_to_text(markup: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _trafilatura(tree: HtmlElement, url: str, *, fast: bool) -> str:
-    # Comments sections are not the article; tables often are (results, figures).
-    found = trafilatura.extract(tree, url=url, fast=fast, include_comments=False, include_tables=True)
+def _trafilatura(tree: HtmlElement, url: str) -> str:
+    # Full mode (fallbacks compared); comments sections are not the article; tables often are.
+    found = trafilatura.extract(tree, url=url, include_comments=False, include_tables=True)
     return found or ""
 
 
@@ -256,7 +256,7 @@ def extract_plain_text(tree: HtmlElement, url: str, *, titles: Iterable[str]) ->
     """trafilatura's full mode alone on ``tree``, lines cleaned as in :func:`extract_main_text`."""
     rules = _rules()
     repeats = _repeats(tree, url, titles)
-    return _clean_lines(_trafilatura(tree, url, fast=False), repeats, rules)
+    return _clean_lines(_trafilatura(tree, url), repeats, rules)
 
 
 def extract_main_text(
@@ -279,7 +279,7 @@ def extract_main_text(
     _join_split_body(tree, rules)
     _drop_link_blocks(tree, rules)
     repeats = _repeats(tree, url, titles)
-    text = _trafilatura(tree, url, fast=False)
+    text = _trafilatura(tree, url)
     text = _clean_lines(text, repeats, rules)
     if article_body:
         body_text = _clean_lines(html_to_text(article_body), repeats, rules)
