@@ -34,15 +34,15 @@ cjk-fonts:
 
 ## make test: lint, import contracts, types, then the test suite
 test: $(STAMP) chromium cjk-fonts
-	$(BIN)/ruff format --check --quiet flows extractors warehouse tests bench
-	$(BIN)/ruff check flows extractors warehouse tests bench
+	$(BIN)/ruff format --check --quiet cli flows ingest crawler report extractors warehouse tests bench
+	$(BIN)/ruff check cli flows ingest crawler report extractors warehouse tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff format flows extractors warehouse tests bench
-	$(BIN)/ruff check --fix flows extractors warehouse tests bench
+	$(BIN)/ruff format cli flows ingest crawler report extractors warehouse tests bench
+	$(BIN)/ruff check --fix cli flows ingest crawler report extractors warehouse tests bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

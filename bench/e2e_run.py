@@ -20,9 +20,9 @@ def plain(db: str, sitemap: str, host: str, batch_size: int) -> dict[str, Any]:
     """The flow's work without Prefect: the same task functions, threads and in-flight window."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from flows.fetch import FetchPolicy
+    from crawler import FetchPolicy
     from flows.nightly import BATCHES_IN_FLIGHT, TASK_WORKERS, discover_source, ingest_batch
-    from flows.sources import SourceSpec
+    from ingest.sources import SourceSpec
     from warehouse import finish_run, refresh_events, start_run
 
     spec = SourceSpec(name="bench", kind="sitemap", url=sitemap, allow_hosts=(host,))

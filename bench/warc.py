@@ -70,8 +70,8 @@ def build_warc(path: Path, records: int) -> None:
 
 def read_only_seconds(path: Path) -> float:
     """Seconds to decompress and parse every record of ``path``, keeping none (the host filter drops all)."""
-    from flows.sources import SourceSpec
-    from flows.warc import _Counts, _Raw, iter_pages
+    from ingest.sources import SourceSpec
+    from ingest.warc import _Counts, _Raw, iter_pages
 
     spec = SourceSpec(name="bench", kind="warc", url=str(path), hosts=("kept.nowhere.example",))
     started = time.perf_counter()

@@ -75,7 +75,7 @@ def demo_pages(demo_dir: Path, *, host: str = DEMO_HOST, copy: int | None = None
 
     ``copy`` makes a distinct copy of every page (its own URL and bytes), for larger files.
     """
-    from flows.demo_server import header_charsets
+    from ingest.demo_server import header_charsets
 
     charsets = header_charsets(demo_dir)
     pages = []

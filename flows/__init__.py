@@ -1,1 +1,1 @@
-"""Prefect flows, the fetch layer and the command line; the only package that knows Prefect."""
+"""The Prefect shell: flows, tasks, artifacts, events, serve and deploy; the library is :mod:`ingest`."""

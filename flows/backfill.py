@@ -3,7 +3,7 @@
 The nightly flow hands its ``warc`` sources to :func:`ingest_warc_sources`:
 listings are expanded, files an earlier run finished are skipped, and every
 other file becomes one ``warc-<source>-<n>`` task (two in flight), which
-reads, extracts and loads it (:func:`flows.warc.ingest_warc_file`) and then
+reads, extracts and loads it (:func:`ingest.warc.ingest_warc_file`) and then
 records it in ``warc_files``. A task receives only plain data (source spec,
 location, policy, paths), so it can run on any worker.
 """
@@ -20,9 +20,9 @@ from uuid import UUID
 from prefect import get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
-from flows.fetch import FetchPolicy
-from flows.sources import SourceSpec
-from flows.warc import (
+from crawler import FetchPolicy
+from ingest.sources import SourceSpec
+from ingest.warc import (
     WarcFileOutcome,
     ingest_warc_file,
     listing_record,

@@ -12,8 +12,8 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.demo_server import DEMO_CANONICAL, DEMO_DIR, DEMO_PORT, serve_demo
 from flows.nightly import nightly_ingest
+from ingest.demo_server import DEMO_CANONICAL, DEMO_DIR, DEMO_PORT, serve_demo
 
 __all__ = ["DEMO_PORT", "demo_ingest"]
 

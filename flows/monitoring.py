@@ -12,7 +12,7 @@ the UI's Artifacts page with its history across runs:
 * ``trend-report``: the HTML report's key tables inline (they show on any
   machine), with the path of the file written after the load.
 
-Drift (see :mod:`flows.health`) is also emitted as a Prefect event,
+Drift (see :mod:`ingest.health`) is also emitted as a Prefect event,
 ``newsfacts.source.drift``, which the automation in ``automations/`` watches.
 """
 
@@ -31,14 +31,14 @@ from prefect.artifacts import (
 )
 from prefect.events import emit_event
 
-from flows.health import Drift
-from flows.report import ReportSummary, render_markdown
-from flows.report.markdown import table as markdown_table
+from ingest.health import Drift
+from report import ReportSummary, render_markdown
+from report.markdown import table as markdown_table
 
 log = logging.getLogger(__name__)
 
 DRIFT_EVENT = "newsfacts.source.drift"
-LIBRARY_LOGGERS = ("flows", "extractors", "warehouse")
+LIBRARY_LOGGERS = ("flows", "ingest", "crawler", "report", "cli", "extractors", "warehouse")
 
 
 def library_logs_at_info() -> None:

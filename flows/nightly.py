@@ -30,10 +30,8 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from crawler import Fetcher, FetchPolicy, TransientFetchError
 from flows.backfill import ingest_warc_sources
-from flows.errors import RunFailed
-from flows.fetch import Discovery, Fetcher, FetchPolicy, TransientFetchError, discover
-from flows.health import detect_drift, settle_status
 from flows.monitoring import (
     Progress,
     emit_drift,
@@ -43,9 +41,12 @@ from flows.monitoring import (
     publish_run_summary,
     publish_source_health,
 )
-from flows.pipeline import BatchOutcome, extract_pages, fetch_pages, load_batch
-from flows.report import write_report
-from flows.sources import SourceSpec, load_sources, one_off_sources, warc_one_off
+from ingest.discovery import Discovery, discover
+from ingest.errors import RunFailed
+from ingest.health import detect_drift, settle_status
+from ingest.pipeline import BatchOutcome, extract_pages, fetch_pages, load_batch
+from ingest.sources import SourceSpec, load_sources, one_off_sources, warc_one_off
+from report import write_report
 from warehouse import (
     SourceRunStats,
     WarehouseError,

@@ -30,7 +30,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.flows import load_flow_from_entrypoint
 from prefect.schedules import Cron, Interval, RRule
 
-from flows.errors import EXIT_USAGE, NewsfactsError
+from ingest.errors import EXIT_USAGE, NewsfactsError
 
 log = logging.getLogger(__name__)
 

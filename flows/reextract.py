@@ -18,10 +18,10 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
+from crawler.client import FetchResult
 from extractors import EXTRACTOR_VERSION
-from flows.fetch.client import FetchResult
 from flows.monitoring import library_logs_at_info
-from flows.processing import record_for
+from ingest.processing import record_for
 from warehouse import finish_run, load_pages, refresh_events, run_lock, start_run
 from warehouse.stored import iter_stored_pages, stale_page_urls
 

@@ -55,7 +55,7 @@ def demo_manifest() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def demo_site() -> Iterator[Any]:
     """The demo corpus on a real HTTP server on 127.0.0.1 (a free port)."""
-    from flows.demo_server import serve_demo
+    from ingest.demo_server import serve_demo
 
     with serve_demo(DEMO, port=0) as site:
         yield site

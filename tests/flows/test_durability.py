@@ -40,7 +40,7 @@ def api_env(prefect_api: None) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def mirror() -> Iterator[Any]:
-    from flows.demo_server import serve_demo
+    from ingest.demo_server import serve_demo
 
     with serve_demo(DEMO, copies=4, delay_s=0.02) as site:
         yield site
@@ -129,7 +129,7 @@ READER = textwrap.dedent(
 
 
 def test_readers_are_never_locked_out_during_a_long_run(api_env: dict[str, str], tmp_path: Path) -> None:
-    from flows.demo_server import serve_demo
+    from ingest.demo_server import serve_demo
 
     db = tmp_path / "news.duckdb"
     with serve_demo(DEMO, port=0) as small:

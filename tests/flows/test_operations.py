@@ -88,8 +88,8 @@ def test_drift_is_flagged_and_emitted(prefect_api: None, demo_site: Any, tmp_pat
     from prefect.client.orchestration import get_client
     from prefect.events.filters import EventFilter, EventNameFilter
 
-    from flows.errors import RunFailed
     from flows.nightly import nightly_ingest
+    from ingest.errors import RunFailed
     from warehouse import source_health
 
     db = str(tmp_path / "drift.duckdb")
@@ -123,7 +123,7 @@ def test_drift_is_flagged_and_emitted(prefect_api: None, demo_site: Any, tmp_pat
 
 
 def test_drift_rules() -> None:
-    from flows.health import detect_drift
+    from ingest.health import detect_drift
 
     usual = [{"source": "s", "status": "ok", "new_articles": 20, "articles": 20, "no_date": 1,
               "fetched": 20, "failed": 0}] * 4  # fmt: skip
@@ -177,7 +177,7 @@ def test_alert_automations_load_and_install(prefect_api: None) -> None:
 
 
 def test_a_source_is_failing_only_when_it_listed_pages_and_got_none() -> None:
-    from flows.health import settle_status
+    from ingest.health import settle_status
     from warehouse import SourceRunStats
 
     refused = SourceRunStats("s", discovered=2, failed=2, failed_by_reason={"connection_refused": 2})

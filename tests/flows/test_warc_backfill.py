@@ -62,7 +62,7 @@ def two_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def backfilled(prefect_api: None, two_files: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from flows.cli import main
+    from cli.main import main
 
     db = tmp_path_factory.mktemp("db") / "news.duckdb"
     assert main(["backfill", *(f"--warc={f}" for f in two_files), "--db", str(db)]) == 0
@@ -92,7 +92,7 @@ def test_backfill_loads_both_files_by_publication_month(
 
 
 def test_a_second_backfill_changes_nothing(backfilled: Path, two_files: list[Path], capsys: Any) -> None:
-    from flows.cli import main
+    from cli.main import main
 
     before = contents(backfilled)
     assert main(["backfill", *(f"--warc={f}" for f in two_files), "--db", str(backfilled)]) == 0
@@ -109,7 +109,7 @@ def test_a_second_backfill_changes_nothing(backfilled: Path, two_files: list[Pat
 
 
 def test_a_missing_file_is_one_line_on_stderr(tmp_path: Path, capsys: Any) -> None:
-    from flows.cli import main
+    from cli.main import main
 
     assert (
         main(["backfill", "--warc", str(tmp_path / "nope.warc.gz"), "--db", str(tmp_path / "x.duckdb")]) == 2

@@ -107,14 +107,14 @@ def _derived(db: Path) -> dict[str, Any]:
 def test_reextract_cli_says_when_there_is_nothing_to_do(
     warehouse_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from flows.cli import main
+    from cli.main import main
 
     assert main(["reextract", "--db", str(warehouse_db)]) == 0
     assert "nothing to do" in capsys.readouterr().out
 
 
 def test_export_writes_every_table_and_view(warehouse_db: Path, tmp_path: Path) -> None:
-    from flows.cli import main
+    from cli.main import main
 
     out = tmp_path / "parquet"
     assert main(["export", "--format", "parquet", str(out), "--db", str(warehouse_db)]) == 0

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flows.report.page import money
+from report.page import money
 from warehouse.reporting import EventRow, ReportData
 
 INVESTMENT_ROWS = 15

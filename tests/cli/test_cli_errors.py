@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from flows.errors import EXIT_CODES, EXIT_NO_PREFECT, EXIT_RUN_FAILED, EXIT_USAGE
+from ingest.errors import EXIT_CODES, EXIT_NO_PREFECT, EXIT_RUN_FAILED, EXIT_USAGE
 
 NEWSFACTS = str(Path(sys.executable).parent / "newsfacts")
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -2,12 +2,12 @@
 
     NewsfactsError                  anything the flows refuse or cannot do, said in one line
      ├── ConfigError                a bad option, sources file or URL: fix the input and re-run
-     │    └── SourcesFileError      (flows.sources) the sources file or a one-off source is wrong
+     │    └── SourcesFileError      (ingest.sources) the sources file or a one-off source is wrong
      ├── PrefectUnavailable         the command needs a Prefect server and none answers
      ├── DeployedElsewhere          (flows.operations) the deployments already run on a work pool
      └── RunFailed                  a run finished, but no source gave a single page
 
-The fetch tree (:mod:`flows.fetch.errors`) never reaches the command line: a
+The fetch tree (:mod:`crawler.errors`) never reaches the command line: a
 page that cannot be fetched is recorded with its reason, not raised. The
 warehouse's tree (:mod:`warehouse.errors`) does, and :func:`exit_code_for`
 maps both trees to the exit codes below, which ``newsfacts --help`` and the

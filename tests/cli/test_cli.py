@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import build_parser, format_table, main
+from cli.main import build_parser, format_table, main
 
 
 @pytest.mark.parametrize("command", ["ingest", "demo", "trends"])

@@ -18,8 +18,8 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from flows.errors import ConfigError, PrefectUnavailable
-from flows.sources import SourceSpec, load_sources, one_off_sources, warc_one_off
+from ingest.errors import ConfigError, PrefectUnavailable
+from ingest.sources import SourceSpec, load_sources, one_off_sources, warc_one_off
 from warehouse import check_database
 
 PREFECT_CHECK_TIMEOUT_S = 3.0
@@ -57,7 +57,7 @@ def check_backfill(
 ) -> list[SourceSpec]:
     """The backfill's ``warc`` source, validated, after checking its local files, the batch size and
     the database; raises ConfigError."""
-    from flows.warc import is_remote, local_path  # the WARC reader, not Prefect
+    from ingest.warc import is_remote, local_path  # the WARC reader, not Prefect
 
     missing = [w for w in warcs if not is_remote(w) and not os.path.exists(local_path(w))]
     if missing:

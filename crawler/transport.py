@@ -19,7 +19,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from flows.fetch.guard import AddressPolicy
+from crawler.guard import AddressPolicy
 
 
 class BlockedConnection(httpcore.ConnectError):

@@ -10,7 +10,7 @@ or a CC-NEWS ``warc.paths.gz`` listing of them. Each file is one unit of work
 * only HTML response records of the wanted hosts and URL patterns go on. Each
   becomes the same :class:`FetchResult` a fetched page is (its URL the record's
   WARC-Target-URI, its fetch time the WARC-Date) and goes through the same
-  extract and load steps as a fetched page (:mod:`flows.pipeline`), so it lands
+  extract and load steps as a fetched page (:mod:`ingest.pipeline`), so it lands
   in ``pages`` with its bytes in the page archive (``reextract`` works);
 * a record whose bytes the warehouse already holds is not extracted again, so
   a file done a second time (a killed run) adds nothing;
@@ -45,12 +45,12 @@ from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.recordloader import ArcWarcRecord
 from warcio.utils import BUFF_SIZE
 
+from crawler import FetchError, FetchPolicy, FetchResult
+from crawler.client import media_type
+from crawler.stream import open_remote
 from extractors.urls import canonicalise_url
-from flows.fetch import FetchError, FetchPolicy, FetchResult
-from flows.fetch.client import media_type
-from flows.fetch.stream import open_remote
-from flows.pipeline import BatchOutcome, FetchedBatch, extract_pages, load_batch
-from flows.sources import SourceSpec
+from ingest.pipeline import BatchOutcome, FetchedBatch, extract_pages, load_batch
+from ingest.sources import SourceSpec
 from warehouse import PageRecord, body_hash
 from warehouse.warc_files import StoredCopy, WarcFileRecord, stored_copies
 

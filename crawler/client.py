@@ -2,7 +2,7 @@
 
 ``Fetcher.fetch`` makes a single guarded GET (scheme check, address policy at
 connect time, manual redirects, total deadline, streamed body with a decoded
-size cap, content-type check) and raises a :mod:`flows.fetch.errors` error on
+size cap, content-type check) and raises a :mod:`crawler.errors` error on
 failure. ``Fetcher.fetch_page`` wraps it for the pipeline: robots.txt, host
 pacing, conditional GET, retries of transient errors with exponential backoff
 and jitter (honouring ``Retry-After``), and it never raises: every outcome,
@@ -26,8 +26,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from flows.fetch.decoding import BoundedDecoder, DecodedTooLarge
-from flows.fetch.errors import (
+from crawler.decoding import BoundedDecoder, DecodedTooLarge
+from crawler.errors import (
     BlockedAddress,
     ClientError,
     ConnectionFailed,
@@ -41,10 +41,10 @@ from flows.fetch.errors import (
     TransientFetchError,
     UnsupportedScheme,
 )
-from flows.fetch.guard import AddressPolicy
-from flows.fetch.policy import FetchPolicy
-from flows.fetch.politeness import PACER, ROBOTS, SLOTS, RobotsRules
-from flows.fetch.transport import BlockedConnection, GuardedTransport
+from crawler.guard import AddressPolicy
+from crawler.policy import FetchPolicy
+from crawler.politeness import PACER, ROBOTS, SLOTS, RobotsRules
+from crawler.transport import BlockedConnection, GuardedTransport
 
 log = logging.getLogger(__name__)
 

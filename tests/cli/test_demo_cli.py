@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from flows.demo_server import DEMO_CANONICAL
+from ingest.demo_server import DEMO_CANONICAL
 
 pytestmark = pytest.mark.prefect
 

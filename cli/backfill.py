@@ -1,6 +1,6 @@
 """``newsfacts backfill``: load history from WARC files (Common Crawl News or any web archive).
 
-Kept apart from :mod:`flows.cli`, which only registers the command; Prefect is
+Kept apart from :mod:`cli.main`, which only registers the command; Prefect is
 imported when the command runs, not when the CLI starts.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flows.errors import ConfigError, RunFailed
+from ingest.errors import ConfigError, RunFailed
 
 
 def _date(text: str | None, flag: str) -> date | None:
@@ -25,14 +25,14 @@ def _date(text: str | None, flag: str) -> date | None:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    from flows.preflight import check_backfill
+    from cli.preflight import check_backfill
 
     check_backfill(
         db_path=args.db, warcs=args.warc, hosts=args.host, include=args.include, exclude=args.exclude,
         languages=args.language, allow_hosts=args.allow_host, batch_size=args.batch_size,
     )  # fmt: skip
     after, before = _date(args.after, "--after"), _date(args.before, "--before")
-    from flows.cli import _prefect_defaults, _print_summary, _quiet_expected_tracebacks
+    from cli.main import _prefect_defaults, _print_summary, _quiet_expected_tracebacks
 
     _prefect_defaults()
     from flows.nightly import nightly_ingest
@@ -64,7 +64,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def _print_files(rows: list[dict[str, Any]]) -> None:
-    from flows.cli import format_table
+    from cli.main import format_table
 
     if not rows:
         print("\nno WARC file read in this run (every file was done by an earlier run)")

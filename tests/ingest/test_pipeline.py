@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from flows import pipeline
-from flows.pipeline import FetchedBatch, extract_pages
+from ingest import pipeline
+from ingest.pipeline import FetchedBatch, extract_pages
 
 
 def test_batches_in_flight_are_extracted_one_after_another(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,10 +4,10 @@ Every command that reads or writes the warehouse takes ``--db`` (default:
 ``$NEWSFACTS_DB``, else ``./news.duckdb``). Prefect is imported only by the
 commands that run a flow, so ``newsfacts trends`` answers instantly.
 
-Errors: :func:`main` turns every expected error (:mod:`flows.errors`,
+Errors: :func:`main` turns every expected error (:mod:`ingest.errors`,
 :mod:`warehouse.errors`) into one line on stderr and the exit code listed in
 ``--help``; a traceback only with ``--debug``. Commands check their input
-(:mod:`flows.preflight`) before they start Prefect.
+(:mod:`cli.preflight`) before they start Prefect.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flows.backfill_cli import add_backfill_parser
-from flows.errors import EXIT_CODES, EXIT_INTERRUPTED, ConfigError, RunFailed, exit_code_for, is_expected
+from cli.backfill import add_backfill_parser
+from ingest.errors import EXIT_CODES, EXIT_INTERRUPTED, ConfigError, RunFailed, exit_code_for, is_expected
 
 DEFAULT_DB = "news.duckdb"
 DEMO_TREND = "trend_investment_by_country_month"
@@ -40,7 +40,9 @@ def _prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,extractors,warehouse")
+    os.environ.setdefault(
+        "PREFECT_LOGGING_EXTRA_LOGGERS", "flows,ingest,crawler,report,cli,extractors,warehouse"
+    )
 
 
 def _cell(value: Any) -> str:
@@ -86,7 +88,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not (args.sources or args.feed or args.sitemap or args.url):
         print("newsfacts ingest: give --sources FILE or at least one --feed/--sitemap/--url", file=sys.stderr)
         return 2
-    from flows.preflight import check_ingest
+    from cli.preflight import check_ingest
 
     check_ingest(
         db_path=args.db, sources_file=args.sources, feeds=args.feed, sitemaps=args.sitemap, urls=args.url,
@@ -143,7 +145,7 @@ def _print_summary(summary: dict[str, Any], hosts: Sequence[str] = ()) -> None:
 
 def _hint(reasons: dict[str, int], hosts: Sequence[str]) -> str | None:
     """The fix for the commonest reason, naming the blocked hosts of this command's URLs."""
-    from flows.fetch.errors import hint_for
+    from crawler.errors import hint_for
 
     hint = hint_for(reasons)
     if hint and "blocked_address" in reasons and hosts:
@@ -153,7 +155,7 @@ def _hint(reasons: dict[str, int], hosts: Sequence[str]) -> str | None:
 
 def _internal_hosts(urls: Sequence[str], allowed: Sequence[str]) -> list[str]:
     """Hosts of ``urls`` written as internal IP addresses (or localhost) not yet allowed."""
-    from flows.fetch.guard import is_blocked_ip
+    from crawler.guard import is_blocked_ip
 
     found = []
     for url in urls:
@@ -185,7 +187,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from flows.report import write_report
+    from report import write_report
 
     if not _database_exists(args.db, "report"):
         return 2
@@ -207,7 +209,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from flows.preflight import require_prefect_server
+    from cli.preflight import require_prefect_server
 
     url = require_prefect_server("serve")
     _prefect_defaults()
@@ -238,7 +240,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from flows.preflight import require_prefect_server
+    from cli.preflight import require_prefect_server
 
     if urlsplit(args.webhook_url).scheme not in ("http", "https") or not urlsplit(args.webhook_url).hostname:
         raise ConfigError(f"--webhook-url must be an http(s) URL, not {args.webhook_url!r}")

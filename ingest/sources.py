@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from flows.errors import ConfigError
+from ingest.errors import ConfigError
 
 SourceKind = Literal["rss", "atom", "sitemap", "urls", "homepage", "warc"]
 KINDS: tuple[str, ...] = ("rss", "atom", "sitemap", "urls", "homepage", "warc")

@@ -18,7 +18,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from flows.fetch.errors import (
+from crawler.errors import (
     BlockedAddress,
     ClientError,
     ConnectionFailed,
@@ -28,9 +28,9 @@ from flows.fetch.errors import (
     TooManyRedirects,
     UnsupportedScheme,
 )
-from flows.fetch.guard import AddressPolicy
-from flows.fetch.policy import FetchPolicy
-from flows.fetch.transport import BlockedConnection, _ssl_context, allowed_ips
+from crawler.guard import AddressPolicy
+from crawler.policy import FetchPolicy
+from crawler.transport import BlockedConnection, _ssl_context, allowed_ips
 
 
 class _GuardedSyncBackend(httpcore.NetworkBackend):

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from html import escape
 from urllib.parse import urlsplit
 
-from flows.report import svg
-from flows.report.charts import CHARTS, FACT_COLOURS, Chart
+from report import svg
+from report.charts import CHARTS, FACT_COLOURS, Chart
 from warehouse.reporting import EventRow, ReportData, ViewRows
 
 

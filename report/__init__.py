@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from flows.report.charts import CHARTS
-from flows.report.markdown import render_markdown
-from flows.report.page import render_html
+from report.charts import CHARTS
+from report.markdown import render_markdown
+from report.page import render_html
 from warehouse.reporting import ReportData, read_report
 
 __all__ = ["ReportSummary", "read_report_data", "render_markdown", "render_report", "write_report"]

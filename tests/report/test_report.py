@@ -20,9 +20,9 @@ import duckdb
 import pytest
 
 from extractors.models import Article, Fact
-from flows.report import ReportSummary, render_markdown, render_report, write_report
-from flows.report.charts import CHARTS
-from flows.report.page import render_events
+from report import ReportSummary, render_markdown, render_report, write_report
+from report.charts import CHARTS
+from report.page import render_events
 from warehouse import PageRecord, load_records, publish, reader, rebuild_events, writer
 from warehouse.errors import WarehouseError
 from warehouse.reporting import EventRow, ReportData

@@ -3,7 +3,7 @@
 Each chart turns its view's rows into one picture and never changes a figure:
 it only lays the rows out (a continuous time axis, the biggest groups first,
 the rest folded into "other"). The drawing primitives live in
-:mod:`flows.report.svg`. Colours per fact type are fixed, so enforcement is
+:mod:`report.svg`. Colours per fact type are fixed, so enforcement is
 the same teal in every chart and in the events table.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from extractors.models import FACT_TYPES
-from flows.report import svg
-from flows.report.svg import PALETTE, Series
+from report import svg
+from report.svg import PALETTE, Series
 from warehouse.reporting import ViewRows
 
 TOP_ACTORS = 12

@@ -15,9 +15,9 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from flows.fetch import Fetcher, FetchPolicy, FetchResult
-from flows.processing import records_for
-from flows.sources import SourceSpec
+from crawler import Fetcher, FetchPolicy, FetchResult
+from ingest.processing import records_for
+from ingest.sources import SourceSpec
 from warehouse import KnownPage, PageRecord, known_pages, load_pages
 
 
@@ -94,7 +94,7 @@ def _pool() -> ProcessPoolExecutor | None:
             # A fork server preloaded with the extractors (and never __main__, which may be a notebook
             # or stdin) starts clean workers quickly.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["flows.processing"])
+            context.set_forkserver_preload(["ingest.processing"])
             _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         return _POOL
 

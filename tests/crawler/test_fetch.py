@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from flows.fetch import Fetcher, FetchPolicy, FetchResult
-from flows.fetch.errors import TransientFetchError, is_transient
-from flows.fetch.guard import AddressPolicy, is_blocked_ip
+from crawler import Fetcher, FetchPolicy, FetchResult
+from crawler.errors import TransientFetchError, is_transient
+from crawler.guard import AddressPolicy, is_blocked_ip
 
 FAST = FetchPolicy(per_host_delay_s=0, backoff_base_s=0.01, backoff_max_s=0.05, max_bytes=1_000_000)
 HTML = (
@@ -246,7 +246,7 @@ def test_brotli_and_gzip_bodies_are_decoded() -> None:
 
 
 def test_error_tree_tells_prefect_what_to_retry() -> None:
-    from flows.fetch.errors import ClientError, FetchTimeout, RateLimited, RobotsDisallowed, ServerError
+    from crawler.errors import ClientError, FetchTimeout, RateLimited, RobotsDisallowed, ServerError
 
     assert all(is_transient(e("x", url="u")) for e in (FetchTimeout, ServerError, RateLimited))
     assert not any(is_transient(e("x", url="u")) for e in (ClientError, RobotsDisallowed))
@@ -362,7 +362,7 @@ def test_demo_server_pages_in_legacy_charsets(demo_site: Any, demo_manifest: lis
 
 
 def _discover(spec: Any, host: str) -> Any:
-    from flows.fetch import discover
+    from ingest.discovery import discover
 
     async def go() -> Any:
         async with Fetcher(FetchPolicy(per_host_delay_s=0, allow_hosts=frozenset({host}))) as fetcher:
@@ -372,7 +372,7 @@ def _discover(spec: Any, host: str) -> Any:
 
 
 def test_homepage_source_finds_its_feed(demo_site: Any, demo_manifest: list[dict[str, Any]]) -> None:
-    from flows.sources import SourceSpec
+    from ingest.sources import SourceSpec
 
     spec = SourceSpec(name="home", kind="homepage", url=demo_site.base_url + "/", include=("/20\\d\\d/",))
     found = _discover(spec, demo_site.host)
@@ -383,7 +383,7 @@ def test_homepage_source_finds_its_feed(demo_site: Any, demo_manifest: list[dict
 def test_sitemap_index_is_followed_and_filtered_by_date() -> None:
     from datetime import date
 
-    from flows.sources import SourceSpec
+    from ingest.sources import SourceSpec
 
     class Sitemaps(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -441,9 +441,9 @@ def test_sitemap_index_is_followed_and_filtered_by_date() -> None:
     ],
 )
 def test_a_failed_listing_keeps_the_error_trees_verdict(response: Any, transient: bool) -> None:
-    from flows.fetch import discover
-    from flows.fetch.errors import PermanentFetchError
-    from flows.sources import SourceSpec
+    from crawler.errors import PermanentFetchError
+    from ingest.discovery import discover
+    from ingest.sources import SourceSpec
 
     async def go() -> Any:
         async with Fetcher(

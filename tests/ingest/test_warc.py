@@ -1,6 +1,6 @@
 """Reading WARC files: real files made with warcio's writer, from disk and from a loopback server.
 
-No Prefect here: :func:`flows.warc.ingest_warc_file` is the whole unit of work
+No Prefect here: :func:`ingest.warc.ingest_warc_file` is the whole unit of work
 (read, extract, load into a real DuckDB file). The flow and the CLI are
 tested in ``test_warc_backfill.py``.
 """
@@ -21,9 +21,9 @@ import duckdb
 import pytest
 
 from bench.warc_build import DEMO_HOST, ArchivedPage, demo_pages, write_warc
-from flows.fetch import FetchPolicy
-from flows.sources import SourcesFileError, SourceSpec, load_sources
-from flows.warc import WarcFileOutcome, ingest_warc_file, warc_locations
+from crawler import FetchPolicy
+from ingest.sources import SourcesFileError, SourceSpec, load_sources
+from ingest.warc import WarcFileOutcome, ingest_warc_file, warc_locations
 from tests.conftest import DEMO
 from warehouse import publish
 from warehouse.warc_files import done_warc_files, record_warc_file
@@ -346,7 +346,7 @@ def test_real_pages_from_a_warc_file_load_as_the_same_rows_as_fetched_ones(tmp_p
     import asyncio
 
     from bench.site import serve_pages
-    from flows.pipeline import extract_pages, fetch_pages, load_batch
+    from ingest.pipeline import extract_pages, fetch_pages, load_batch
     from tests.conftest import require_benchmark
 
     require_benchmark("article-body")

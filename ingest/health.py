@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from statistics import median
 from typing import Any
 
-from flows.fetch.errors import hint_for
+from crawler.errors import hint_for
 from warehouse import SourceRunStats
 
 MIN_HISTORY = 3  # runs needed before judging

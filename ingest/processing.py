@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from crawler.client import FetchResult
 from extractors import EXTRACTOR_VERSION, ExtractionError, extract_article, extract_facts, tag_topics
-from flows.fetch.client import FetchResult
 from warehouse import KnownPage, PageRecord, body_hash
 
 log = logging.getLogger(__name__)

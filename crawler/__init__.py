@@ -2,23 +2,20 @@
 
 See ``errors.py`` for the error tree, ``client.py`` for the rules of one
 request, ``politeness.py`` for pacing and robots.txt, ``guard.py`` and
-``transport.py`` for the address policy, ``discovery.py`` for feeds and
-sitemaps.
+``transport.py`` for the address policy. Feeds and sitemaps are read by
+:mod:`ingest.discovery`, over this package's fetcher.
 """
 
-from flows.fetch.client import Fetcher, FetchResult
-from flows.fetch.discovery import Discovery, discover
-from flows.fetch.errors import FetchError, PermanentFetchError, TransientFetchError, is_transient
-from flows.fetch.policy import FetchPolicy
+from crawler.client import Fetcher, FetchResult
+from crawler.errors import FetchError, PermanentFetchError, TransientFetchError, is_transient
+from crawler.policy import FetchPolicy
 
 __all__ = [
-    "Discovery",
     "FetchError",
     "FetchPolicy",
     "FetchResult",
     "Fetcher",
     "PermanentFetchError",
     "TransientFetchError",
-    "discover",
     "is_transient",
 ]

@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from crawler.client import Fetcher, FetchResult
+from crawler.errors import FetchError, NotHTML, PermanentFetchError, TransientFetchError
 from extractors.links import LinkEntry, NotAFeed, autodiscover_feeds, parse_feed, parse_sitemap
 from extractors.urls import canonicalise_url
-from flows.fetch.client import Fetcher, FetchResult
-from flows.fetch.errors import FetchError, NotHTML, PermanentFetchError, TransientFetchError
-from flows.sources import SourceSpec
+from ingest.sources import SourceSpec
 
 log = logging.getLogger(__name__)
 

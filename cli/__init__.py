@@ -1,0 +1,1 @@
+"""The ``newsfacts`` command line (:mod:`cli.main`); Prefect starts only for the commands that run a flow."""
