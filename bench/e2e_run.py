@@ -10,7 +10,6 @@ JSON line: wall seconds and counts.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import time
 from typing import Any
@@ -21,7 +20,14 @@ def plain(db: str, sitemap: str, host: str, batch_size: int) -> dict[str, Any]:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from crawler import FetchPolicy
-    from flows.nightly import BATCHES_IN_FLIGHT, TASK_WORKERS, discover_source, ingest_batch
+    from ingest.run import (
+        BATCHES_IN_FLIGHT,
+        TASK_WORKERS,
+        BatchSpec,
+        DiscoveryJob,
+        discover_urls,
+        ingest_batch,
+    )
     from ingest.sources import SourceSpec
     from warehouse import finish_run, refresh_events, start_run
 
@@ -29,13 +35,13 @@ def plain(db: str, sitemap: str, host: str, batch_size: int) -> dict[str, Any]:
     policy = FetchPolicy(per_host_delay_s=0.0, allow_hosts=frozenset({host}))
     run_id = f"plain-{time.time():.0f}"
     start_run(db, run_id, flow_name="plain")
-    found = asyncio.run(discover_source.fn(spec, policy, run_id))
+    found = discover_urls(DiscoveryJob(spec, policy, run_id))
     urls = [e.url for e in found.entries]
     pages = articles = 0
     in_flight: list[Future[Any]] = []
 
     def batch(n: int, chunk: list[str]) -> Any:
-        return asyncio.run(ingest_batch.fn(spec, chunk, n, policy, db, run_id))
+        return ingest_batch(BatchSpec(spec, tuple(chunk), n, policy, db, run_id))
 
     with ThreadPoolExecutor(max_workers=TASK_WORKERS) as pool:
         for n, start in enumerate(range(0, len(urls), batch_size), 1):

@@ -32,7 +32,7 @@ DEMO_PORT = 8765  # flows.demo.DEMO_PORT, repeated so --help needs no Prefect im
 
 
 def _default_db() -> str:
-    return os.environ.get("NEWSFACTS_DB") or DEFAULT_DB
+    return os.environ.get("NEWSFACTS_WAREHOUSE") or os.environ.get("NEWSFACTS_DB") or DEFAULT_DB
 
 
 def _prefect_defaults() -> None:
@@ -413,9 +413,12 @@ def build_parser() -> argparse.ArgumentParser:
     def add_db(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--db",
+            "--warehouse",
+            dest="db",
             default=_default_db(),
             metavar="PATH",
-            help="DuckDB warehouse file (default: $NEWSFACTS_DB, else ./news.duckdb)",
+            help="DuckDB warehouse file (default: $NEWSFACTS_WAREHOUSE, else $NEWSFACTS_DB,"
+            " else ./news.duckdb)",
         )
 
     ingest = sub.add_parser(
@@ -454,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--retries", type=int, metavar="N", help="retries of a transient failure per URL (default 3)"
     )
     ingest.add_argument(
-        "--batch-size", type=int, default=100, metavar="N", help="pages per fetch/extract/load batch"
+        "--batch-size", type=int, metavar="N", help="pages per fetch/extract/load batch (default 100)"
     )
     add_db(ingest)
     ingest.set_defaults(func=cmd_ingest)

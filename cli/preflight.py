@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from ingest.config import IngestOptions, build_config, check_env
 from ingest.errors import ConfigError, PrefectUnavailable
 from ingest.sources import SourceSpec, load_sources, one_off_sources, warc_one_off
 from warehouse import check_database
@@ -39,6 +40,16 @@ def check_ingest(
     _check_numbers(numbers)
     specs = list(load_sources(sources_file).sources) if sources_file else []
     specs += one_off_sources(list(feeds), list(sitemaps), list(urls), allow_hosts=list(allow_hosts))
+    # The environment's NEWSFACTS_* settings: the run reads them through the same builder.
+    options = IngestOptions(
+        warehouse=db_path,
+        sources_file=sources_file,
+        feeds=tuple(feeds),
+        sitemaps=tuple(sitemaps),
+        urls=tuple(urls),
+        allow_hosts=tuple(allow_hosts),
+    )
+    build_config(options, os.environ)
     check_database(db_path)
     check_writable(db_path)
     return specs
@@ -59,6 +70,7 @@ def check_backfill(
     the database; raises ConfigError."""
     from ingest.warc import is_remote, local_path  # the WARC reader, not Prefect
 
+    check_env(os.environ)
     missing = [w for w in warcs if not is_remote(w) and not os.path.exists(local_path(w))]
     if missing:
         raise ConfigError(

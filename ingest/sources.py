@@ -153,6 +153,7 @@ DEFAULT_KEYS: dict[str, tuple[type, ...]] = {
     "timeout": (int, float),
     "retries": (int,),
     "max_consecutive_failures": (int,),
+    "batch_size": (int,),
 }
 
 

@@ -116,6 +116,28 @@ def test_a_bad_sources_file_is_one_line_before_prefect_starts(
 
 
 @pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("NEWSFACTS_DELAYY", "1", "unknown environment variable NEWSFACTS_DELAYY; known: "),
+        ("NEWSFACTS_DELAY", "soon", "NEWSFACTS_DELAY must be a number, not 'soon'"),
+    ],
+)
+def test_a_bad_environment_setting_is_one_line_before_prefect_starts(
+    variable: str, value: str, expected: str, warehouse_dir: Path, tmp_path: Path
+) -> None:
+    before = snapshot(warehouse_dir)
+    started = time.monotonic()
+    env = {**no_prefect_env(tmp_path), variable: value}
+    done = run(
+        "ingest", "--url", "https://example.org/a", "--db", str(warehouse_dir / "news.duckdb"), env=env
+    )
+    assert time.monotonic() - started < FAST_S
+    assert done.returncode == EXIT_USAGE
+    assert one_line(done.stderr).startswith(f"newsfacts ingest: {expected}")
+    assert snapshot(warehouse_dir) == before
+
+
+@pytest.mark.parametrize(
     ("option", "value", "expected"),
     [
         ("--url", "not-a-url", "'not-a-url' is not an http(s) URL"),
