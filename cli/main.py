@@ -338,7 +338,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
-    from flows.reextract import reextract_pages
+    from ingest.reextract import reextract_pages
 
     if not _database_exists(args.db, "reextract", published=False):
         return 2

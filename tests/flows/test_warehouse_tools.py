@@ -72,7 +72,7 @@ def test_demo_event_reported_by_several_articles_counts_once(warehouse_db: Path)
 
 
 def test_reextract_works_offline_and_is_stable(warehouse_db: Path, tmp_path: Path) -> None:
-    from flows.reextract import reextract_pages
+    from ingest.reextract import reextract_pages
 
     db = tmp_path / "copy.duckdb"
     shutil.copyfile(warehouse_db, db)  # a published file alone: the working file is seeded from it
