@@ -60,6 +60,7 @@ from ingest.run import (
     new_run_id,
     run_ingest,
 )
+from ingest.warc import WarcFileOutcome
 from report import ReportSummary
 
 __all__ = ["PrefectShell", "discover_source", "ingest_batch", "nightly_ingest"]
@@ -118,7 +119,7 @@ class PrefectShell:
     def ingest(self, spec: BatchSpec) -> PrefectFuture[BatchOutcome]:
         return ingest_batch.submit(spec)
 
-    def read_warc(self, job: WarcFileJob) -> PrefectFuture[Any]:
+    def read_warc(self, job: WarcFileJob) -> PrefectFuture[WarcFileOutcome]:
         return warc_file_task.submit(job, self._warc_progress)
 
     def progress_started(self, total: int, description: str) -> None:

@@ -28,17 +28,18 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from crawler import Fetcher, FetchPolicy
-from ingest.backfill import WarcFileJob, ingest_warc_sources
+from ingest.backfill import WarcFileJob, ingest_warc_sources, read_warc_file
 from ingest.config import IngestConfig
 from ingest.discovery import Discovery, discover
 from ingest.errors import RunFailed
 from ingest.health import Drift, detect_drift, settle_status
 from ingest.pipeline import BatchOutcome, extract_pages, fetch_pages, load_batch
 from ingest.sources import SourceSpec
+from ingest.warc import WarcFileOutcome
 from report import ReportSummary, write_report
 from warehouse import (
     SourceRunStats,
@@ -80,6 +81,29 @@ class BatchSpec:
     policy: FetchPolicy
     warehouse: str
     run_id: str
+
+    def to_params(self) -> dict[str, Any]:
+        """The spec as JSON-able data (flow-run parameters); :meth:`from_params` reads it back."""
+        source = {
+            k: v.isoformat() if isinstance(v, date) else list(v) if isinstance(v, tuple) else v
+            for k, v in asdict(self.source).items()
+        }
+        policy = {**asdict(self.policy), "allow_hosts": sorted(self.policy.allow_hosts)}
+        return {"source": source, "urls": list(self.urls), "batch_no": self.batch_no, "policy": policy,
+                "warehouse": self.warehouse, "run_id": self.run_id}  # fmt: skip
+
+    @classmethod
+    def from_params(cls, data: Mapping[str, Any]) -> BatchSpec:
+        policy = dict(data["policy"])
+        policy["allow_hosts"] = frozenset(policy.get("allow_hosts") or ())
+        return cls(
+            source=SourceSpec.from_param(dict(data["source"])),
+            urls=tuple(data["urls"]),
+            batch_no=int(data["batch_no"]),
+            policy=FetchPolicy(**policy),
+            warehouse=str(data["warehouse"]),
+            run_id=str(data["run_id"]),
+        )
 
 
 def policy_for(policy: FetchPolicy, spec: SourceSpec) -> FetchPolicy:
@@ -132,7 +156,7 @@ class Runner(Protocol):
 
     def ingest(self, spec: BatchSpec) -> Pending[BatchOutcome]: ...
 
-    def read_warc(self, job: WarcFileJob) -> Pending[Any]: ...
+    def read_warc(self, job: WarcFileJob) -> Pending[WarcFileOutcome]: ...
 
 
 class Observer(Protocol):
@@ -169,9 +193,7 @@ class ThreadRunner:
     def ingest(self, spec: BatchSpec) -> Pending[BatchOutcome]:
         return self._pool.submit(ingest_batch, spec)
 
-    def read_warc(self, job: WarcFileJob) -> Pending[Any]:
-        from ingest.backfill import read_warc_file
-
+    def read_warc(self, job: WarcFileJob) -> Pending[WarcFileOutcome]:
         return self._pool.submit(read_warc_file, job)
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -132,3 +133,20 @@ def test_batches_run_in_another_process_through_the_runner_seam(
     (demo,) = summary.sources
     assert (demo.status, demo.articles) == ("ok", len(demo_manifest))
     assert counts(db)["articles"] == len(demo_manifest)
+
+
+def test_a_batch_spec_travels_as_json_and_pickle() -> None:
+    from datetime import date
+
+    from crawler import FetchPolicy
+    from ingest.sources import SourceSpec
+
+    source = SourceSpec.from_param(
+        {"name": "ex", "kind": "sitemap", "url": "https://example.org/sitemap.xml", "include": ["/news/"],
+         "allow_hosts": ["10.0.0.2"], "published_after": "2024-01-01"}
+    )  # fmt: skip
+    policy = FetchPolicy(per_host_delay_s=0.5, allow_hosts=frozenset({"10.0.0.2", "10.0.0.3"}))
+    spec = BatchSpec(source, ("https://example.org/news/1",), 3, policy, "lake.duckdb", "run-1")
+    assert source.published_after == date(2024, 1, 1)
+    assert BatchSpec.from_params(json.loads(json.dumps(spec.to_params()))) == spec
+    assert pickle.loads(pickle.dumps(spec)) == spec
