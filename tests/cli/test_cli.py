@@ -27,6 +27,15 @@ def test_db_defaults_to_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert build_parser().parse_args(["trends"]).db == "news.duckdb"
 
 
+def test_warehouse_is_another_name_for_db(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSFACTS_DB", raising=False)
+    monkeypatch.setenv("NEWSFACTS_WAREHOUSE", "/tmp/lake-or-file")
+    assert build_parser().parse_args(["sources"]).db == "/tmp/lake-or-file"
+    monkeypatch.setenv("NEWSFACTS_DB", "/tmp/older.duckdb")
+    assert build_parser().parse_args(["sources"]).db == "/tmp/lake-or-file"  # the newer name wins
+    assert build_parser().parse_args(["ingest", "--warehouse", "/tmp/w.duckdb"]).db == "/tmp/w.duckdb"
+
+
 def test_ingest_without_sources_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ingest", "--db", "/tmp/x.duckdb"]) == 2
     assert "--sources" in capsys.readouterr().err
