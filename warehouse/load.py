@@ -1,7 +1,7 @@
-"""Batch loads: one transaction per batch, idempotent, through DuckDB's appender.
+"""Batch loads: one transaction per batch, idempotent, staged in bulk.
 
-Every batch is staged into temporary tables with the appender (bulk, not
-row-by-row) and merged with set-based SQL inside one transaction:
+Every batch is staged into temporary tables from column arrays
+(:mod:`warehouse.staging`: bulk, not row-by-row) and merged with set-based SQL inside one transaction:
 
 * ``pages``: upsert on URL; a failed or 304 attempt never erases the bytes,
   validators or article link of an earlier good fetch;
@@ -28,6 +28,7 @@ import duckdb
 from warehouse.archive import PageArchive, body_hash
 from warehouse.connection import publish, writer
 from warehouse.records import LoadResult, PageRecord, article_id_for, fact_id_for
+from warehouse.staging import insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +127,7 @@ def _fact_rows(rec: PageRecord, run_id: str, article_id: str) -> list[tuple[Any,
 def _stage(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{table} AS SELECT * FROM {table} LIMIT 0")
     if rows:
-        appender = con.appender(f"stage_{table}")
-        appender.append_rows(rows)
-        appender.flush()
+        insert_rows(con, f"stage_{table}", rows)
 
 
 def load_pages(
@@ -196,9 +195,7 @@ def load_records(
         con.execute(_MERGE_ARTICLES)
         con.execute("DELETE FROM facts WHERE article_id IN (SELECT article_id FROM stage_articles)")
         if fact_rows:  # the article's old facts are gone: append the new ones straight in
-            appender = con.appender("facts")
-            appender.append_rows(fact_rows)
-            appender.flush()
+            insert_rows(con, "facts", fact_rows)
         for table in ("pages", "articles"):
             con.execute(f"DROP TABLE stage_{table}")
         con.execute("COMMIT")

@@ -70,16 +70,16 @@ def finish_run(db_path: str, run_id: str, *, status: str) -> None:
     with writer(db_path) as con:
         con.execute(
             """
-            UPDATE runs SET status = ?, ended_at = ?,
+            UPDATE runs SET status = $status, ended_at = $ended_at,
                 discovered = t.discovered, fetched = t.fetched, unchanged = t.unchanged,
                 failed = t.failed, articles = t.articles, facts = t.facts
             FROM (SELECT COALESCE(sum(discovered), 0) AS discovered, COALESCE(sum(fetched), 0) AS fetched,
                          COALESCE(sum(unchanged), 0) AS unchanged, COALESCE(sum(failed), 0) AS failed,
                          COALESCE(sum(articles), 0) AS articles, COALESCE(sum(facts), 0) AS facts
-                  FROM source_runs WHERE run_id = ?) AS t
-            WHERE runs.run_id = ?
+                  FROM source_runs WHERE run_id = $run_id) AS t
+            WHERE runs.run_id = $run_id
             """,
-            [status, datetime.now(), run_id, run_id],
+            {"status": status, "ended_at": datetime.now(), "run_id": run_id},
         )
     publish(db_path)
 
