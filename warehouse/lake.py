@@ -285,7 +285,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, loc: Location) -> list[str]:
             if versions is None:
                 return _create_schema(con, migrations)
             return _upgrade(con, versions, migrations)
-        except duckdb.TransactionException as exc:
+        except _SchemaRace as exc:
             _rollback(con)
             if attempt == _ATTACH_ATTEMPTS - 1:
                 raise WarehouseBusy(
@@ -294,6 +294,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, loc: Location) -> list[str]:
             log.info("another process changed the lake's schema at the same time; checking again")
             time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
     return []
+
+
+class _SchemaRace(Exception):
+    """Another process created or upgraded the schema between our check and our commit."""
+
+
+def _raced(exc: duckdb.Error) -> bool:
+    if isinstance(exc, duckdb.TransactionException):
+        return "conflict" in str(exc).lower()
+    return isinstance(exc, duckdb.CatalogException) and "already exists" in str(exc)
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -324,10 +334,10 @@ def _create_schema(con: duckdb.DuckDBPyConnection, migrations: list[Migration]) 
         )
         con.execute(f"INSERT INTO {COMMIT_TABLE} VALUES (0)")
         con.execute("COMMIT")
-    except duckdb.TransactionException:
-        raise
     except duckdb.Error as exc:
         _rollback(con)
+        if _raced(exc):
+            raise _SchemaRace(str(exc)) from exc
         raise MigrationError(f"creating the lake's schema failed: {_first_line(exc)}") from exc
     log.info("created the lake schema (%d statements)", len(statements))
     return ["schema"]
@@ -345,10 +355,10 @@ def _upgrade(con: duckdb.DuckDBPyConnection, versions: set[int], migrations: lis
             con.execute(sql)
             con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
             con.execute("COMMIT")
-        except duckdb.TransactionException:
-            raise
         except duckdb.Error as exc:
             _rollback(con)
+            if _raced(exc):
+                raise _SchemaRace(str(exc)) from exc
             raise MigrationError(
                 f"migration {version:03d}_{name} failed on the lake: {_first_line(exc)}"
             ) from exc

@@ -1,4 +1,9 @@
-"""An in-memory warehouse with every migration applied, for each test."""
+"""A warehouse with every migration applied, for each test: in-memory DuckDB and a DuckLake lake.
+
+Tests that take ``con`` run twice: on an in-memory database and on a
+connection to a new lake (PostgreSQL catalog, local data folder), so the
+loader's contract is checked on both engines.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,16 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
-from warehouse import apply_migrations
+from warehouse import apply_migrations, writer
 
 
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
+@pytest.fixture(params=["memory", "lake"])
+def con(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
+    if request.param == "lake":
+        location = request.getfixturevalue("lake_location")
+        with writer(location) as cursor:
+            yield cursor
+        return
     connection = duckdb.connect(":memory:")
     apply_migrations(connection)
     yield connection
