@@ -111,7 +111,9 @@ def retry_conflicts(func: Callable[_P, _T]) -> Callable[_P, _T]:
             try:
                 return func(*args, **kwargs)
             except duckdb.TransactionException as exc:
-                if not _is_conflict(exc) or attempt == COMMIT_ATTEMPTS - 1:
+                if not _is_conflict(exc):
+                    raise
+                if attempt == COMMIT_ATTEMPTS - 1:
                     raise WarehouseBusy(
                         f"the lake commit of {func.__name__} kept conflicting with other writers"
                         f" ({attempt + 1} tries): {str(exc).splitlines()[-1]}"

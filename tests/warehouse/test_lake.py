@@ -39,6 +39,7 @@ from warehouse import (
     writer,
 )
 from warehouse import lake as lake_module
+from warehouse.connection import retry_conflicts, transaction
 from warehouse.migrations import apply_migrations, available_migrations
 from warehouse.stored import iter_stored_pages
 
@@ -201,6 +202,34 @@ def test_two_writers_with_overlapping_batches_lose_and_duplicate_nothing(
         assert one(con, "SELECT count(*), count(DISTINCT article_id) FROM articles") == (135, 135)
         assert one(con, "SELECT count(*), count(DISTINCT fact_id) FROM facts") == (270, 270)
         assert one(con, "SELECT count(*) FROM articles WHERE text NOT LIKE '%(version 2).'") == 0
+
+
+def test_a_conflicting_commit_is_rerun_whole_and_duplicates_nothing(lake_location: str) -> None:
+    with writer(lake_location):
+        pass
+    other = lake_module._open(parse_location(lake_location), read_only=False)  # another machine
+    merge = (
+        "MERGE INTO sources USING (SELECT 'feed' AS name) AS s ON sources.name = s.name"
+        " WHEN NOT MATCHED THEN INSERT (name, kind, location) VALUES (s.name, 'rss', 'https://a.example/rss')"
+    )
+    tries = []
+
+    @retry_conflicts
+    def add_source() -> None:
+        tries.append(1)
+        with writer(lake_location) as con, transaction(con):
+            con.execute(merge)
+            if len(tries) == 1:  # meanwhile the other machine commits the same new row
+                with transaction(other):
+                    other.execute(merge)
+
+    try:
+        add_source()
+        assert len(tries) == 2  # the first commit conflicted and the whole function ran again
+        with reader(lake_location) as con:
+            assert one(con, "SELECT count(*) FROM sources WHERE name = 'feed'") == 1
+    finally:
+        other.close()
 
 
 def test_a_reader_of_trend_views_never_fails_while_writers_commit(lake_location: str, tmp_path: Path) -> None:
