@@ -40,6 +40,7 @@ from warehouse import (
 )
 from warehouse import lake as lake_module
 from warehouse.connection import retry_conflicts, transaction
+from warehouse.export import export_tables
 from warehouse.migrations import apply_migrations, available_migrations
 from warehouse.stored import iter_stored_pages
 
@@ -320,6 +321,10 @@ def test_migrate_copies_a_warehouse_into_a_lake(demo_file: str, lake_location: s
     stored = next(iter_stored_pages(lake_location, ["https://lake.example/7"]))
     assert stored[0].body == b"<html>7 v1</html>"  # the body came along into the lake's archive
     assert (Path(parse_location(lake_location).data_path or "") / "pages").is_dir()
+    lake_files = export_tables(lake_location, Path(demo_file).parent / "from-lake")
+    file_files = export_tables(demo_file, Path(demo_file).parent / "from-file")
+    assert [p.name for p in lake_files] == [p.name for p in file_files]
+    assert (Path(demo_file).parent / "from-lake" / "facts.parquet").stat().st_size > 1000
     with pytest.raises(WarehouseError, match="already holds"):
         migrate_to(demo_file, lake_location)  # never merged twice
     with reader(lake_location) as dst:
