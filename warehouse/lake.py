@@ -18,10 +18,10 @@ while they do. What differs from the embedded file (:mod:`warehouse.connection`)
   defaults, comments), macros and views (with comments) are created in the
   lake in one transaction, with ``schema_migrations`` rows up to the latest
   version. A second process creating it at the same moment meets a commit
-  conflict, rolls back and finds the schema there. Later migrations are
-  applied to the lake one transaction each (they must stay within what
-  DuckLake accepts; ``tests/warehouse/test_lake.py`` builds a lake from all
-  of them).
+  conflict, rolls back and finds the schema there. A lake that lacks later
+  migrations is compared with the schema they build in memory and brought to
+  it in one transaction (tables created, columns added or dropped, macros
+  and views replaced), so a migration file may keep its keys.
 * **Writes.** Upserts are MERGE INTO statements (the same SQL as the file);
   every write transaction also bumps the one row of ``lake_commits``.
   Without that, two writers inserting the same new URL would both commit (a
@@ -42,10 +42,12 @@ import contextlib
 import logging
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -58,6 +60,7 @@ log = logging.getLogger(__name__)
 
 ALIAS = "news"  # the lake's catalog name in our connections (as the embedded writer's)
 COMMIT_TABLE = "lake_commits"
+_LAKE_ONLY = {"schema_migrations", COMMIT_TABLE}
 _WHEELS = {"ducklake": "ducklake", "postgres": "postgres_scanner", "httpfs": "httpfs"}
 _ATTACH_ATTEMPTS = 8
 _guard = threading.Lock()
@@ -210,57 +213,77 @@ def bump_commit_token(con: duckdb.DuckDBPyConnection) -> None:
 # --- schema -------------------------------------------------------------------------------------
 
 
-def _schema_statements() -> list[str]:
-    """The embedded warehouse's schema, as statements DuckLake accepts (no keys or indexes)."""
+@dataclass(frozen=True, slots=True)
+class _Column:
+    name: str
+    type: str
+    nullable: bool
+    default: str | None
+    comment: str | None
+
+    def spec(self, *, with_not_null: bool = True) -> str:
+        text = f'"{self.name}" {self.type}'
+        if with_not_null and not self.nullable:
+            text += " NOT NULL"
+        return text + (f" DEFAULT {self.default}" if self.default is not None else "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Schema:
+    """The embedded warehouse's schema after every migration, without keys or indexes."""
+
+    tables: dict[str, tuple[list[_Column], str | None]]
+    routines: list[str]  # CREATE OR REPLACE MACRO/VIEW and view comments, in dependency order
+
+    def create_table(self, table: str) -> list[str]:
+        columns, comment = self.tables[table]
+        statements = [f'CREATE TABLE "{table}" ({", ".join(c.spec() for c in columns)})']
+        if comment:
+            statements.append(f'COMMENT ON TABLE "{table}" IS {_sql_literal(comment)}')
+        return statements + self.column_comments(table)
+
+    def column_comments(self, table: str) -> list[str]:
+        return [
+            f'COMMENT ON COLUMN "{table}"."{c.name}" IS {_sql_literal(c.comment)}'
+            for c in self.tables[table][0]
+            if c.comment
+        ]
+
+
+def _derived_schema() -> _Schema:
+    """Apply the migration files to an in-memory DuckDB and read back what they built."""
     from warehouse.migrations import apply_migrations
 
     mem = duckdb.connect(":memory:")
     try:
         apply_migrations(mem)
-        statements = []
-        tables = mem.execute(
+        tables: dict[str, tuple[list[_Column], str | None]] = {}
+        for table, comment in mem.execute(
             "SELECT table_name, comment FROM duckdb_tables()"
             " WHERE database_name = 'memory' AND table_name <> 'schema_migrations' ORDER BY table_name"
-        ).fetchall()
-        for table, comment in tables:
+        ).fetchall():
             columns = mem.execute(
                 "SELECT column_name, data_type, is_nullable, column_default, comment FROM duckdb_columns()"
                 " WHERE database_name = 'memory' AND table_name = ? ORDER BY column_index",
                 [table],
             ).fetchall()
-            defs = []
-            for name, data_type, nullable, default, _ in columns:
-                spec = f'"{name}" {data_type}'
-                if not nullable:
-                    spec += " NOT NULL"
-                if default is not None:
-                    spec += f" DEFAULT {default}"
-                defs.append(spec)
-            statements.append(f'CREATE TABLE "{table}" ({", ".join(defs)})')
-            if comment:
-                statements.append(f'COMMENT ON TABLE "{table}" IS {_sql_literal(comment)}')
-            statements += [
-                f'COMMENT ON COLUMN "{table}"."{name}" IS {_sql_literal(col_comment)}'
-                for name, _, _, _, col_comment in columns
-                if col_comment
-            ]
-        macros = mem.execute(
+            tables[str(table)] = ([_Column(*row) for row in columns], comment or None)
+        routines = []
+        for name, kind, params, definition in mem.execute(
             "SELECT function_name, function_type, parameters, macro_definition FROM duckdb_functions()"
             " WHERE database_name = 'memory' AND NOT internal AND function_type IN ('macro', 'table_macro')"
             " ORDER BY function_name"
-        ).fetchall()
-        for name, kind, params, definition in macros:
+        ).fetchall():
             body = f"TABLE {definition}" if kind == "table_macro" else definition
-            statements.append(f'CREATE MACRO "{name}"({", ".join(params)}) AS {body}')
-        views = mem.execute(
+            routines.append(f'CREATE OR REPLACE MACRO "{name}"({", ".join(params)}) AS {body}')
+        for name, sql, comment in mem.execute(
             "SELECT view_name, sql, comment FROM duckdb_views()"
             " WHERE database_name = 'memory' AND NOT internal ORDER BY view_name"
-        ).fetchall()
-        for name, sql, comment in views:
-            statements.append(sql.rstrip().rstrip(";"))
+        ).fetchall():
+            routines.append(re.sub(r"^CREATE VIEW", "CREATE OR REPLACE VIEW", sql.strip().rstrip(";")))
             if comment:
-                statements.append(f'COMMENT ON VIEW "{name}" IS {_sql_literal(comment)}')
-        return statements
+                routines.append(f'COMMENT ON VIEW "{name}" IS {_sql_literal(comment)}')
+        return _Schema(tables, routines)
     finally:
         mem.close()
 
@@ -312,7 +335,8 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _create_schema(con: duckdb.DuckDBPyConnection, migrations: list[Migration]) -> list[str]:
-    statements = _schema_statements()
+    schema = _derived_schema()
+    statements = [sql for table in schema.tables for sql in schema.create_table(table)] + schema.routines
     con.execute("BEGIN TRANSACTION")
     try:
         for sql in statements:
@@ -321,13 +345,7 @@ def _create_schema(con: duckdb.DuckDBPyConnection, migrations: list[Migration]) 
             "CREATE TABLE schema_migrations (version INTEGER NOT NULL, name VARCHAR NOT NULL,"
             " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
         )
-        con.execute(
-            "INSERT INTO schema_migrations (version, name) SELECT unnest($versions), unnest($names)",
-            {
-                "versions": [m.version for m in migrations],
-                "names": [m.name for m in migrations],
-            },
-        )
+        _record(con, migrations)
         con.execute(f"CREATE TABLE {COMMIT_TABLE} (commits BIGINT NOT NULL)")
         con.execute(
             f"COMMENT ON TABLE {COMMIT_TABLE} IS 'Write transactions committed; every writer bumps it.'"
@@ -343,24 +361,80 @@ def _create_schema(con: duckdb.DuckDBPyConnection, migrations: list[Migration]) 
     return ["schema"]
 
 
+def _record(con: duckdb.DuckDBPyConnection, migrations: list[Migration]) -> None:
+    if migrations:
+        con.execute(
+            "INSERT INTO schema_migrations (version, name) SELECT unnest($versions), unnest($names)",
+            {"versions": [m.version for m in migrations], "names": [m.name for m in migrations]},
+        )
+
+
 def _upgrade(con: duckdb.DuckDBPyConnection, versions: set[int], migrations: list[Migration]) -> list[str]:
-    applied = []
-    for migration in migrations:
-        version, name, sql = migration.version, migration.name, migration.sql
-        if version in versions:
+    """Bring an existing lake to the derived schema, in one transaction, recording the versions it lacked.
+
+    The migration files are not replayed (they may declare keys DuckLake refuses):
+    the lake is compared with the schema they build in memory. Missing tables are
+    created, missing columns added (without NOT NULL: rows already there have no
+    value), columns no longer there dropped, macros and views replaced. A column
+    whose type changed is refused: such a migration needs its own lake step.
+    """
+    missing = [m for m in migrations if m.version not in versions]
+    if not missing:
+        return []
+    schema = _derived_schema()
+    statements = []
+    present = {
+        str(table): {str(col): str(kind) for col, kind in _lake_columns(con, str(table))}
+        for (table,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
+    for table, (columns, comment) in schema.tables.items():
+        if table not in present:
+            statements += schema.create_table(table)
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            bump_commit_token(con)
+        wanted = {c.name: c for c in columns}
+        for column in columns:
+            have = present[table].get(column.name)
+            if have is None:
+                statements.append(f'ALTER TABLE "{table}" ADD COLUMN {column.spec(with_not_null=False)}')
+            elif have != column.type:
+                raise MigrationError(
+                    f"the lake's {table}.{column.name} is {have}, the migrations make it {column.type};"
+                    " a type change needs its own lake step"
+                )
+        statements += [
+            f'ALTER TABLE "{table}" DROP COLUMN "{name}"' for name in present[table] if name not in wanted
+        ]
+        if comment:
+            statements.append(f'COMMENT ON TABLE "{table}" IS {_sql_literal(comment)}')
+        statements += schema.column_comments(table)
+    statements += [
+        f'DROP TABLE "{table}"' for table in present if table not in schema.tables and table not in _LAKE_ONLY
+    ]
+    statements += schema.routines
+    con.execute("BEGIN TRANSACTION")
+    try:
+        bump_commit_token(con)
+        for sql in statements:
             con.execute(sql)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
-            con.execute("COMMIT")
-        except duckdb.Error as exc:
-            _rollback(con)
-            if _raced(exc):
-                raise _SchemaRace(str(exc)) from exc
-            raise MigrationError(
-                f"migration {version:03d}_{name} failed on the lake: {_first_line(exc)}"
-            ) from exc
-        applied.append(f"{version:03d}_{name}")
+        _record(con, missing)
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        _rollback(con)
+        if _raced(exc):
+            raise _SchemaRace(str(exc)) from exc
+        names = ", ".join(f"{m.version:03d}_{m.name}" for m in missing)
+        raise MigrationError(f"migrating the lake ({names}) failed: {_first_line(exc)}") from exc
+    applied = [f"{m.version:03d}_{m.name}" for m in missing]
+    log.info("migrated the lake: %s", ", ".join(applied))
     return applied
+
+
+def _lake_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns()"
+        " WHERE database_name = current_database() AND table_name = ? ORDER BY column_index",
+        [table],
+    ).fetchall()
+    return [(str(name), str(kind)) for name, kind in rows]

@@ -174,6 +174,28 @@ def test_the_lake_has_the_files_tables_views_and_comments(lake_location: str) ->
     assert len(list_trends(lake_location)) >= 6
 
 
+def test_a_lake_from_an_older_release_gets_the_migrations_it_lacks(lake_location: str) -> None:
+    with writer(lake_location) as con:  # a lake made before 005 (events.part_of) and 007 (warc_files)
+        con.execute("DROP TABLE warc_files")
+        con.execute("ALTER TABLE events DROP COLUMN part_of")
+        con.execute("DELETE FROM schema_migrations WHERE version IN (5, 7)")
+    lake_module.close_all()  # the next writer connects afresh, as a new release would
+    load_pages(lake_location, [page(n) for n in range(3)], run_id="r1")
+    refresh_events(lake_location, run_id="r1")  # writes part_of
+    with reader(lake_location) as con:
+        versions = [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()]
+        assert versions == [m.version for m in available_migrations()]  # each once
+        assert one(con, "SELECT count(*) FROM warc_files") == 0
+        assert one(con, "SELECT count(*) FROM events WHERE part_of IS NULL") > 0
+        assert one(con, "SELECT count(*) FROM trend_top_actors") == 3
+    lake_module.close_all()
+    with writer(lake_location) as con:  # a third connect applies nothing twice
+        assert one(con, "SELECT count(*), count(DISTINCT version) FROM schema_migrations") == (
+            len(available_migrations()),
+            len(available_migrations()),
+        )
+
+
 def test_concurrent_first_connects_create_the_schema_once(lake_location: str, tmp_path: Path) -> None:
     results = workers(tmp_path, *[["create", lake_location] for _ in range(3)])
     assert [r.returncode for r in results] == [0, 0, 0], [r.stderr[-600:] for r in results]
