@@ -11,7 +11,7 @@ while they do. What differs from the embedded file (:mod:`warehouse.connection`)
   loaded if installed; if not, installed from the registry wheels pinned in
   ``pyproject.toml`` (a local file: works offline), and only without a wheel
   for this DuckDB from DuckDB's extension repository (needs the network;
-  offline it fails within about a second, with one line).
+  offline here a refused connection failed it in half a second, one line).
 * **Schema.** DuckLake refuses PRIMARY KEY, UNIQUE, sequences and indexes,
   so the lake is not built by replaying the migration files: they are applied
   to an in-memory DuckDB and the resulting tables (columns, NOT NULL,
