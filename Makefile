@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: demo test lint bench install clean chromium cjk-fonts
+.PHONY: demo test lint bench install clean chromium cjk-fonts postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,12 @@ chromium:
 cjk-fonts:
 	@{ fc-list :lang=ja | grep -q . && fc-list :lang=ko | grep -q .; } 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; } || true
 
+## make postgresql: the PostgreSQL server the lake tests start (a throwaway cluster); installed if missing and we are root
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } || true
+
 ## make test: lint, import contracts, types, then the test suite
-test: $(STAMP) chromium cjk-fonts
+test: $(STAMP) chromium cjk-fonts postgresql
 	$(BIN)/ruff format --check --quiet cli flows ingest crawler report extractors warehouse tests bench
 	$(BIN)/ruff check cli flows ingest crawler report extractors warehouse tests bench
 	$(BIN)/lint-imports

@@ -9,12 +9,15 @@ spread over articles, actors, countries and two years of dates. Figures:
 * events: seconds to rebuild ``events`` from all facts;
 * each ``trend_*`` view: median latency of 5 runs.
 
-Run: ``python -m bench.warehouse [--facts N] [--db PATH]``.
+Run: ``python -m bench.warehouse [--facts N] [--db LOCATION] [--lake]``; with ``--lake`` the
+warehouse is a DuckLake lake on a throwaway local PostgreSQL cluster (``bench/postgres.py``)
+and a data folder in a temporary directory.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import statistics
 import tempfile
@@ -23,6 +26,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.postgres import postgres_cluster
 from extractors.models import FACT_TYPES, Article, Fact
 from warehouse import PageRecord, load_records, rebuild_events, writer
 from warehouse.trends import trend_views
@@ -142,14 +146,21 @@ def run(total_facts: int, db: str, batch_articles: int = BATCH_ARTICLES) -> dict
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--facts", type=int, default=1_000_000, help="synthetic facts to load (default 1M)")
-    parser.add_argument("--db", help="warehouse file (default: a temporary one)")
+    parser.add_argument("--db", help="warehouse location (default: a temporary file)")
+    parser.add_argument("--lake", action="store_true", help="load into a lake on a throwaway PostgreSQL")
     parser.add_argument(
         "--batch-articles", type=int, default=BATCH_ARTICLES, help="articles (x5 facts) per load transaction"
     )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        result = run(args.facts, args.db or str(Path(tmp) / "bench.duckdb"), args.batch_articles)
-    print(f"\nwarehouse on {result['facts']:,} synthetic facts ({result['events']:,} events),"
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        db = args.db or str(Path(tmp) / "bench.duckdb")
+        if args.lake:
+            pg = stack.enter_context(postgres_cluster())
+            pg.create_database("bench")
+            db = pg.lake_location("bench", Path(tmp) / "lake")
+        result = run(args.facts, db, args.batch_articles)
+    kind = "lake" if args.lake else "file"
+    print(f"\n{kind} warehouse on {result['facts']:,} synthetic facts ({result['events']:,} events),"
           f" {args.batch_articles * FACTS_PER_ARTICLE:,} facts per load transaction\n")  # fmt: skip
     print(f"  load            {result['load_facts_per_s']:>12,.0f} facts/s"
           f"   {result['load_speedup_vs_executemany']:>7,.0f}x executemany "

@@ -68,3 +68,26 @@ def prefect_api() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A real PostgreSQL cluster on a loopback port for the whole session (``bench/postgres.py``)."""
+    from bench.postgres import postgres_cluster
+
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def lake_location(postgres: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty lake: its own catalog database and a data folder under ``tmp_path``."""
+    import re
+
+    from warehouse import lake
+
+    name = "lake_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + f"_{os.getpid()}"
+    postgres.create_database(name)
+    yield postgres.lake_location(name, tmp_path / "lake")
+    lake.close_all()
+    postgres.drop_database(name)

@@ -1,15 +1,24 @@
 """The DuckDB warehouse: migrations, idempotent batch loads, named trend queries.
 
-Nothing else in the project opens DuckDB. Functions take a database path, not
-a connection, so callers (Prefect tasks on any worker) pass plain strings and
+Nothing else in the project opens DuckDB. Functions take a location (a
+database file path, or a DuckLake lake: :mod:`warehouse.location`), not a
+connection, so callers (Prefect tasks on any worker) pass plain strings and
 every write is a short transaction that releases the file for readers.
 """
 
 from warehouse.archive import body_hash
 from warehouse.connection import check_database, open_connection, publish, reader, run_lock, work_path, writer
-from warehouse.errors import DatabaseUnusable, MigrationError, UnknownTrend, WarehouseBusy, WarehouseError
+from warehouse.errors import (
+    BadLocation,
+    DatabaseUnusable,
+    MigrationError,
+    UnknownTrend,
+    WarehouseBusy,
+    WarehouseError,
+)
 from warehouse.events import new_events, rebuild_events, refresh_events
 from warehouse.load import load_pages, load_records
+from warehouse.location import Location, is_lake, parse_location
 from warehouse.migrations import apply_migrations
 from warehouse.records import LoadResult, PageRecord, article_id_for
 from warehouse.runs import (
@@ -24,12 +33,15 @@ from warehouse.runs import (
     source_health,
     start_run,
 )
+from warehouse.transfer import migrate_to
 from warehouse.trends import TrendTable, list_trends, query_trend
 
 __all__ = [
+    "BadLocation",
     "DatabaseUnusable",
     "KnownPage",
     "LoadResult",
+    "Location",
     "MigrationError",
     "PageRecord",
     "SourceRunStats",
@@ -42,12 +54,15 @@ __all__ = [
     "body_hash",
     "check_database",
     "finish_run",
+    "is_lake",
     "known_pages",
     "list_trends",
     "load_pages",
     "load_records",
+    "migrate_to",
     "new_events",
     "open_connection",
+    "parse_location",
     "publish",
     "query_trend",
     "reader",

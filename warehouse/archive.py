@@ -17,8 +17,10 @@ that analysts query.
 Writes are idempotent and atomic: a body already present is not written
 again, and a new one is written to a temporary name and renamed into place, so
 a crash leaves either the whole file or none (a leftover temporary file is
-ignored). Bodies are written before the transaction that records their hash,
-so a committed hash always has its file.
+ignored). A lake keeps the same layout under ``<data_path>/pages/`` (or the
+location's ``archive_path``), where every writer machine reaches it. Bodies
+are written before the transaction that records their hash, so a committed
+hash always has its file.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ import os
 import threading
 import zlib
 from pathlib import Path
+
+from warehouse.errors import BadLocation
+from warehouse.location import is_lake, parse_location
 
 ARCHIVE_SUFFIX = ".pages"
 
@@ -46,8 +51,25 @@ class PageArchive:
 
     @classmethod
     def beside(cls, db_path: str) -> PageArchive | None:
-        """The archive of the warehouse at ``db_path``; none for an in-memory database."""
-        return None if db_path == ":memory:" else cls(db_path + ARCHIVE_SUFFIX)
+        """The archive of the warehouse at ``db_path``; none for an in-memory database.
+
+        A lake keeps it in its location's ``archive_path``, else in ``pages/`` under its
+        data path; a bucket (``s3://``) data path needs an ``archive_path`` (a shared folder).
+        """
+        if db_path == ":memory:":
+            return None
+        if not is_lake(db_path):
+            return cls(db_path + ARCHIVE_SUFFIX)
+        loc = parse_location(db_path)
+        if loc.archive_path:
+            return cls(loc.archive_path)
+        if loc.on_s3 or loc.data_path is None:
+            raise BadLocation(
+                "page bodies are kept in a folder, not in a bucket: add &archive_path=/shared/folder"
+                " to the lake location",
+                db_path=db_path,
+            )
+        return cls(Path(loc.data_path) / "pages")
 
     def path_for(self, digest: str) -> Path:
         return self.root / digest[:2] / f"{digest}.gz"

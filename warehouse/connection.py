@@ -18,6 +18,9 @@ files are created in the v1.5.0 storage format, so the ``duckdb`` CLI from the
 package registry (1.5.x) can open them; later connections keep the format.
 ``:memory:`` is supported for tests (nothing is published).
 
+A location that names a lake (:mod:`warehouse.location`) is served by
+:mod:`warehouse.lake` instead: same functions, no working file, no publish.
+
 The writer attaches the file with row groups of ``ROW_GROUP_SIZE`` rows, not
 DuckDB's 122,880. Closing a connection checkpoints, and a checkpoint rewrites
 every changed column of a row group in full: with big row groups each 100-page
@@ -30,19 +33,24 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
 import os
+import random
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import duckdb
 
+from warehouse import lake
 from warehouse.archive import PageArchive
 from warehouse.errors import DatabaseUnusable, WarehouseBusy
+from warehouse.location import is_lake, parse_location
 from warehouse.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
@@ -56,6 +64,9 @@ DEFAULT_LOCK_WAIT_S = 30.0
 PUBLISH_INTERVAL_S = 15.0
 WORK_SUFFIX = ".work"
 _RETRY_SLEEP_S = 0.05
+COMMIT_ATTEMPTS = 12  # a lake write transaction that keeps conflicting is re-run at most this often
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 _locks: dict[str, threading.RLock] = {}
 _last_publish: dict[str, float] = {}
@@ -73,12 +84,66 @@ _open_writers = _ThreadWriters()
 
 
 def work_path(db_path: str) -> str:
-    """The writer's private file for the database published at ``db_path``."""
-    return db_path if db_path == ":memory:" else db_path + WORK_SUFFIX
+    """The writer's private file for the database published at ``db_path`` (a lake has none)."""
+    return db_path if db_path == ":memory:" or is_lake(db_path) else db_path + WORK_SUFFIX
+
+
+def exists(db_path: str) -> bool:
+    """Whether there may be a published warehouse to read: a lake always, a file if it exists."""
+    return is_lake(db_path) or os.path.exists(db_path)
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
+
+
+def retry_conflicts(func: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Re-run a whole write function when its lake commit conflicts with another writer's.
+
+    The function must be safe to repeat (every write here is an upsert or a
+    replace). Waits grow with jitter; after ``COMMIT_ATTEMPTS`` tries it
+    gives up with :class:`WarehouseBusy`. A file never conflicts: one writer.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        for attempt in range(COMMIT_ATTEMPTS):
+            try:
+                return func(*args, **kwargs)
+            except duckdb.TransactionException as exc:
+                if not _is_conflict(exc):
+                    raise
+                if attempt == COMMIT_ATTEMPTS - 1:
+                    raise WarehouseBusy(
+                        f"the lake commit of {func.__name__} kept conflicting with other writers"
+                        f" ({attempt + 1} tries): {str(exc).splitlines()[-1]}"
+                    ) from exc
+                log.info(
+                    "%s: commit conflict with another writer, re-running (try %d)", func.__name__, attempt + 2
+                )
+                time.sleep(random.uniform(0.0, min(2.0, 0.02 * 2**attempt)))
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One write transaction; on a lake it also bumps the commit token (see :mod:`warehouse.lake`)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if lake.is_lake_connection(con):
+            lake.bump_commit_token(con)
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already rolled back
+            con.execute("ROLLBACK")
+        raise
 
 
 def _key(db_path: str) -> str:
-    return db_path if db_path == ":memory:" else os.path.abspath(db_path)
+    return db_path if db_path == ":memory:" or is_lake(db_path) else os.path.abspath(db_path)
 
 
 def _lock(db_path: str) -> threading.RLock:
@@ -136,6 +201,9 @@ def check_database(db_path: str) -> None:
     """
     if db_path == ":memory:":
         return
+    if is_lake(db_path):
+        parse_location(db_path)  # a malformed lake location: one line; the catalog is reached on first use
+        return
     if os.path.isdir(db_path):
         raise DatabaseUnusable(f"{db_path} is a folder, not a DuckDB database file", db_path=db_path)
     for path in (db_path, work_path(db_path)):
@@ -177,12 +245,23 @@ def _seed_work_file(db_path: str) -> bool:
 
 @contextmanager
 def writer(db_path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-write connection to the working file, migrated; closed on exit."""
+    """A short-lived read-write connection to the working file, migrated; closed on exit.
+
+    On a lake: a cursor on the process's lake connection (schema ensured when it was opened).
+    """
     key = _key(db_path)
     with _lock(db_path):
         nested = _open_writers.by_key
         if key in nested:  # this thread already writes the file: a second attach would be refused
             yield nested[key]
+            return
+        if is_lake(db_path):
+            with lake.cursor(parse_location(db_path)) as cur:
+                nested[key] = cur
+                try:
+                    yield cur
+                finally:
+                    nested.pop(key, None)
             return
         seeded = _seed_work_file(db_path)
         try:
@@ -206,7 +285,7 @@ def publish(db_path: str, *, force: bool = True) -> bool:
     With ``force=False`` it publishes only if the last publish is older than
     ``PUBLISH_INTERVAL_S`` (or ten times the last copy's duration, on big files).
     """
-    if db_path == ":memory:":
+    if db_path == ":memory:" or is_lake(db_path):  # a lake's readers see every commit: nothing to swap
         return False
     work = work_path(db_path)
     with _lock(db_path):
@@ -240,7 +319,10 @@ def run_lock(db_path: str, *, wait_s: float = 0.0) -> Iterator[None]:
     with a clear error instead of interleaving its batches. The OS releases
     the lock when the process dies, so a killed run never leaves it behind.
     """
-    if db_path == ":memory:":
+    if db_path == ":memory:" or is_lake(db_path):
+        # A lake is written from many machines: a local flock would not see them, and one
+        # run at a time across the fleet is the orchestrator's to enforce (a Prefect global
+        # concurrency limit in the Prefect shell). Concurrent writers are safe anyway.
         yield
         return
     try:
@@ -288,7 +370,14 @@ def _alive(pid: int) -> bool:
 
 @contextmanager
 def reader(db_path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the published database (never blocked by a running load)."""
+    """A read-only connection to the published database (never blocked by a running load).
+
+    On a lake: the lake attached read-only, seeing the last commit.
+    """
+    if is_lake(db_path):
+        with lake.cursor(parse_location(db_path), read_only=True) as cur:
+            yield cur
+        return
     con = open_connection(db_path, read_only=True, lock_wait_s=lock_wait_s)
     try:
         yield con

@@ -4,6 +4,7 @@ WarehouseError              anything the warehouse refuses or cannot do
  ├── WarehouseBusy          another process holds the write lock past the wait
  ├── DatabaseUnusable       the path is not a DuckDB database (another kind of file, a folder,
  │                          unreadable, or written by a newer DuckDB)
+ ├── BadLocation            a warehouse location that is neither a file path nor a well-formed lake
  ├── MigrationError         a migration failed; nothing of it was applied
  └── UnknownTrend           a trend name that is not defined
 
@@ -28,6 +29,10 @@ class WarehouseBusy(WarehouseError):
 
 
 class DatabaseUnusable(WarehouseError):
+    pass
+
+
+class BadLocation(WarehouseError):
     pass
 
 

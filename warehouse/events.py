@@ -35,7 +35,7 @@ import logging
 
 import duckdb
 
-from warehouse.connection import writer
+from warehouse.connection import retry_conflicts, transaction, writer
 
 log = logging.getLogger(__name__)
 
@@ -225,8 +225,7 @@ SELECT g.fact_id, b.event_id, $run_id FROM ev_groups g JOIN ev_built b USING (gr
 def rebuild_events(con: duckdb.DuckDBPyConnection, *, run_id: str) -> int:
     """Recompute ``events`` and ``fact_mentions`` from ``facts`` in one transaction."""
     params = {"tol": AMOUNT_TOLERANCE, "window": WINDOW_DAYS}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(_MENTIONS, {"tol": AMOUNT_TOLERANCE})
         con.execute(_GROUPS, params)
         con.execute(_EVENTS, {"stage_names": list(STAGE_RANK), "stage_ranks": list(STAGE_RANK.values())})
@@ -237,16 +236,13 @@ def rebuild_events(con: duckdb.DuckDBPyConnection, *, run_id: str) -> int:
                 con.execute(statement, {"run_id": run_id} if "$run_id" in statement else None)
         for table in ("ev_mentions", "ev_groups", "ev_built", "ev_superseded", "ev_parts"):
             con.execute(f"DROP TABLE {table}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     row = con.execute("SELECT count(*) FROM events").fetchone()
     count = int(row[0]) if row else 0
     log.info("rebuilt %d events", count)
     return count
 
 
+@retry_conflicts
 def refresh_events(db_path: str, *, run_id: str) -> int:
     """Rebuild events in the working file at ``db_path`` (see :func:`rebuild_events`)."""
     with writer(db_path) as con:

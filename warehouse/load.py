@@ -1,7 +1,7 @@
-"""Batch loads: one transaction per batch, idempotent, through DuckDB's appender.
+"""Batch loads: one transaction per batch, idempotent, staged in bulk.
 
-Every batch is staged into temporary tables with the appender (bulk, not
-row-by-row) and merged with set-based SQL inside one transaction:
+Every batch is staged into temporary tables from column arrays
+(:mod:`warehouse.staging`: bulk, not row-by-row) and merged with set-based SQL inside one transaction:
 
 * ``pages``: upsert on URL; a failed or 304 attempt never erases the bytes,
   validators or article link of an earlier good fetch;
@@ -26,8 +26,9 @@ from typing import Any
 import duckdb
 
 from warehouse.archive import PageArchive, body_hash
-from warehouse.connection import publish, writer
+from warehouse.connection import publish, retry_conflicts, transaction, writer
 from warehouse.records import LoadResult, PageRecord, article_id_for, fact_id_for
+from warehouse.staging import insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,10 @@ _PAGE_COLUMNS = (
     " etag, last_modified, content_hash, article_id, fetched_at, checked_at, run_id"
 )
 
+# MERGE, not INSERT ... ON CONFLICT: a lake has no unique key to conflict on.
 _MERGE_PAGES = """
-INSERT INTO pages SELECT * FROM stage_pages
-ON CONFLICT (url) DO UPDATE SET
+MERGE INTO pages USING stage_pages AS excluded ON pages.url = excluded.url
+WHEN MATCHED THEN UPDATE SET
     source        = excluded.source,
     status        = excluded.status,
     http_status   = excluded.http_status,
@@ -56,6 +58,7 @@ ON CONFLICT (url) DO UPDATE SET
     content_hash  = COALESCE(excluded.content_hash, pages.content_hash),
     fetched_at    = COALESCE(excluded.fetched_at, pages.fetched_at),
     article_id    = COALESCE(excluded.article_id, pages.article_id)
+WHEN NOT MATCHED THEN INSERT BY NAME
 """
 
 _DROP_REJECTED = """
@@ -69,14 +72,15 @@ DROP TABLE dropped;
 """
 
 _MERGE_ARTICLES = """
-INSERT INTO articles SELECT * FROM stage_articles
-ON CONFLICT (article_id) DO UPDATE SET
+MERGE INTO articles USING stage_articles AS excluded ON articles.article_id = excluded.article_id
+WHEN MATCHED THEN UPDATE SET
     url = excluded.url, source = excluded.source, title = excluded.title, text = excluded.text,
     published = excluded.published, date_source = excluded.date_source,
     language = excluded.language, authors = excluded.authors, site_name = excluded.site_name,
     description = excluded.description, topics = excluded.topics,
     content_hash = excluded.content_hash, extractor_version = excluded.extractor_version,
     updated_at = excluded.updated_at, run_id = excluded.run_id
+WHEN NOT MATCHED THEN INSERT BY NAME
 """
 
 
@@ -126,11 +130,10 @@ def _fact_rows(rec: PageRecord, run_id: str, article_id: str) -> list[tuple[Any,
 def _stage(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{table} AS SELECT * FROM {table} LIMIT 0")
     if rows:
-        appender = con.appender(f"stage_{table}")
-        appender.append_rows(rows)
-        appender.flush()
+        insert_rows(con, f"stage_{table}", rows)
 
 
+@retry_conflicts
 def load_pages(
     db_path: str, records: Sequence[PageRecord], *, run_id: str, drop_rejected: bool = False
 ) -> LoadResult:
@@ -179,8 +182,7 @@ def load_records(
         _article_row(rec, run_id, aid, now, digests.get(rec.url)) for aid, rec in by_article.items()
     ]
     fact_rows = [row for aid, rec in by_article.items() for row in _fact_rows(rec, run_id, aid)]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _stage(con, "pages", page_rows)
         _stage(con, "articles", article_rows)
         new_ids = [
@@ -196,15 +198,9 @@ def load_records(
         con.execute(_MERGE_ARTICLES)
         con.execute("DELETE FROM facts WHERE article_id IN (SELECT article_id FROM stage_articles)")
         if fact_rows:  # the article's old facts are gone: append the new ones straight in
-            appender = con.appender("facts")
-            appender.append_rows(fact_rows)
-            appender.flush()
+            insert_rows(con, "facts", fact_rows)
         for table in ("pages", "articles"):
             con.execute(f"DROP TABLE stage_{table}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     log.info(
         "loaded %d pages, %d articles (%d new), %d facts",
         len(page_rows), len(article_rows), len(new_ids), len(fact_rows),

@@ -14,14 +14,15 @@ means every figure comes from the same published file.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from warehouse import reader
+from warehouse.connection import exists
 from warehouse.errors import WarehouseError
+from warehouse.location import display_name
 
 if TYPE_CHECKING:
     import duckdb
@@ -123,11 +124,11 @@ def read_report(
     db_path: str, views: Mapping[str, str | None], *, since: date | None = None, limit: int = EVENT_LIMIT
 ) -> ReportData:
     """``views`` (name to its period column, or None) and the newest ``limit`` current events."""
-    if not os.path.exists(db_path):
+    if not exists(db_path):
         raise FileNotFoundError(f"no published database at {db_path} (run `newsfacts ingest` or `make demo`)")
     with reader(db_path) as con:
         rows = {view: read_view(con, view, period, since) for view, period in views.items()}
         params = {"since": since, "limit": limit}
         events = tuple(EventRow(*row) for row in con.execute(_EVENTS, params).fetchall())
         current = con.execute(_COUNT, {"since": since}).fetchone()
-    return ReportData(rows, events, int(current[0]) if current else 0, since, os.path.basename(db_path))
+    return ReportData(rows, events, int(current[0]) if current else 0, since, display_name(db_path))

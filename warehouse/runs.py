@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from warehouse.connection import publish, writer
+from warehouse.connection import exists, publish, retry_conflicts, transaction, writer
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +39,7 @@ class SourceRunStats:
     failed_by_reason: dict[str, int] = field(default_factory=dict)
 
 
+@retry_conflicts
 def start_run(
     db_path: str,
     run_id: str,
@@ -49,67 +49,83 @@ def start_run(
     parameters: Mapping[str, Any] | None = None,
 ) -> None:
     """Record a run as started; earlier runs left ``running`` become ``crashed``."""
-    with writer(db_path) as con:
+    with writer(db_path) as con, transaction(con):
         con.execute("UPDATE runs SET status = 'crashed' WHERE status = 'running' AND run_id <> ?", [run_id])
         con.execute(
-            "INSERT INTO runs (run_id, flow_run_id, flow_name, started_at, status, parameters)"
-            " VALUES (?, ?, ?, ?, 'running', ?)"
-            " ON CONFLICT (run_id) DO UPDATE SET status = 'running', started_at = excluded.started_at",
-            [
-                run_id,
-                flow_run_id,
-                flow_name,
-                datetime.now(),
-                json.dumps(parameters or {}, default=str),
-            ],
+            "MERGE INTO runs USING (SELECT $run_id AS run_id, $flow_run_id AS flow_run_id,"
+            " $flow_name AS flow_name, CAST($started_at AS TIMESTAMP) AS started_at, 'running' AS status,"
+            " CAST($parameters AS JSON) AS parameters) AS excluded ON runs.run_id = excluded.run_id"
+            " WHEN MATCHED THEN UPDATE SET status = 'running', started_at = excluded.started_at"
+            " WHEN NOT MATCHED THEN INSERT BY NAME",
+            {
+                "run_id": run_id,
+                "flow_run_id": flow_run_id,
+                "flow_name": flow_name,
+                "started_at": datetime.now(),
+                "parameters": json.dumps(parameters or {}, default=str),
+            },
         )
 
 
 def finish_run(db_path: str, run_id: str, *, status: str) -> None:
     """Close a run, totalling its per-source figures, and publish the database."""
-    with writer(db_path) as con:
+    _close_run(db_path, run_id, status=status)
+    publish(db_path)
+
+
+@retry_conflicts
+def _close_run(db_path: str, run_id: str, *, status: str) -> None:
+    with writer(db_path) as con, transaction(con):
         con.execute(
             """
-            UPDATE runs SET status = ?, ended_at = ?,
+            UPDATE runs SET status = $status, ended_at = $ended_at,
                 discovered = t.discovered, fetched = t.fetched, unchanged = t.unchanged,
                 failed = t.failed, articles = t.articles, facts = t.facts
             FROM (SELECT COALESCE(sum(discovered), 0) AS discovered, COALESCE(sum(fetched), 0) AS fetched,
                          COALESCE(sum(unchanged), 0) AS unchanged, COALESCE(sum(failed), 0) AS failed,
                          COALESCE(sum(articles), 0) AS articles, COALESCE(sum(facts), 0) AS facts
-                  FROM source_runs WHERE run_id = ?) AS t
-            WHERE runs.run_id = ?
+                  FROM source_runs WHERE run_id = $run_id) AS t
+            WHERE runs.run_id = $run_id
             """,
-            [status, datetime.now(), run_id, run_id],
+            {"status": status, "ended_at": datetime.now(), "run_id": run_id},
         )
-    publish(db_path)
 
 
+@retry_conflicts
 def register_sources(db_path: str, sources: Iterable[tuple[str, str, str, str | None]]) -> None:
     """Upsert source definitions ``(name, kind, location, language)``."""
     rows = list(sources)
     if not rows:
         return
-    with writer(db_path) as con:
-        for name, kind, location, language in rows:
-            con.execute(
-                "INSERT INTO sources (name, kind, location, language) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind,"
-                " location = excluded.location, language = excluded.language",
-                [name, kind, location, language],
-            )
+    with writer(db_path) as con, transaction(con):
+        con.execute(
+            "MERGE INTO sources USING (SELECT unnest($names) AS name, unnest($kinds) AS kind,"
+            " unnest($locations) AS location, unnest(CAST($languages AS VARCHAR[])) AS language) AS excluded"
+            " ON sources.name = excluded.name"
+            " WHEN MATCHED THEN UPDATE SET kind = excluded.kind, location = excluded.location,"
+            " language = excluded.language"
+            " WHEN NOT MATCHED THEN INSERT (name, kind, location, language)"
+            " VALUES (excluded.name, excluded.kind, excluded.location, excluded.language)",
+            {
+                "names": [row[0] for row in rows],
+                "kinds": [row[1] for row in rows],
+                "locations": [row[2] for row in rows],
+                "languages": [row[3] for row in rows],
+            },
+        )
 
 
+@retry_conflicts
 def record_source_run(db_path: str, run_id: str, stats: SourceRunStats) -> None:
     """Store a source's figures for this run and update its health."""
     values = asdict(stats)
     values["failed_by_reason"] = json.dumps(stats.failed_by_reason)
     columns = ["run_id", *values]
     now = datetime.now()
-    with writer(db_path) as con:
-        con.execute("BEGIN TRANSACTION")
+    with writer(db_path) as con, transaction(con):
+        con.execute("DELETE FROM source_runs WHERE run_id = ? AND source = ?", [run_id, stats.source])
         con.execute(
-            f"INSERT OR REPLACE INTO source_runs ({', '.join(columns)})"
-            f" VALUES ({', '.join('?' for _ in columns)})",
+            f"INSERT INTO source_runs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
             [run_id, *values.values()],
         )
         if stats.status == "ok":
@@ -123,7 +139,6 @@ def record_source_run(db_path: str, run_id: str, stats: SourceRunStats) -> None:
                 " consecutive_failures = consecutive_failures + 1, run_id = ? WHERE name = ?",
                 [stats.error, now, run_id, stats.source],
             )
-        con.execute("COMMIT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +153,7 @@ class KnownPage:
 def known_pages(db_path: str, urls: Iterable[str]) -> dict[str, KnownPage]:
     """Validators and content hash of URLs stored before (conditional GET, change check)."""
     wanted = list(dict.fromkeys(urls))
-    if not wanted or not os.path.exists(db_path):
+    if not wanted or not exists(db_path):
         return {}
     # The pipeline's own process holds the file read-write between batches, and
     # DuckDB refuses a second, read-only configuration in the same process.
@@ -189,9 +204,10 @@ def recent_source_runs(
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
+@retry_conflicts
 def set_source_enabled(db_path: str, name: str, *, enabled: bool) -> bool:
     """Enable (resetting its failure count) or disable a source; False if unknown."""
-    with writer(db_path) as con:
+    with writer(db_path) as con, transaction(con):
         found = con.execute("SELECT count(*) FROM sources WHERE name = ?", [name]).fetchone()
         if not found or not found[0]:
             return False

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from warehouse.connection import writer
+from warehouse.connection import retry_conflicts, transaction, writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,7 @@ def done_warc_files(db_path: str, locations: Iterable[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
+@retry_conflicts
 def record_warc_file(db_path: str, rec: WarcFileRecord) -> None:
     """Store (or replace) the figures of one file."""
     values = [
@@ -75,9 +76,10 @@ def record_warc_file(db_path: str, rec: WarcFileRecord) -> None:
         json.dumps(dict(rec.skipped_by_reason), sort_keys=True),
         rec.error, rec.started_at, rec.finished_at or datetime.now(), rec.run_id,
     ]  # fmt: skip
-    with writer(db_path) as con:
+    with writer(db_path) as con, transaction(con):
+        con.execute("DELETE FROM warc_files WHERE location = ?", [rec.location])
         con.execute(
-            "INSERT OR REPLACE INTO warc_files (location, kind, source, status, size_bytes, records_read,"
+            "INSERT INTO warc_files (location, kind, source, status, size_bytes, records_read,"
             " html_records, pages_kept, articles, facts, failures, failed_by_reason, skipped_by_reason,"
             " error, started_at, finished_at, run_id)"
             f" VALUES ({', '.join('?' for _ in values)})",

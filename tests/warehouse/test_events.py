@@ -6,11 +6,18 @@ from datetime import date, datetime
 from typing import Any
 
 import duckdb
+import pytest
 
 from extractors.models import Article, Fact
 from warehouse import PageRecord, load_records, rebuild_events
 
 NOW = datetime(2026, 11, 25, 2, 0)
+
+
+@pytest.fixture
+def con(memory_con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """In-memory only: the rebuild on a lake is exercised by tests/warehouse/test_lake.py."""
+    return memory_con
 
 
 def page(n: int, published: date, site: str, *facts: Fact) -> PageRecord:
