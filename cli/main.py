@@ -95,6 +95,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         allow_hosts=args.allow_host,
         numbers={"--delay": args.delay, "--concurrency": args.concurrency, "--timeout": args.timeout,
                  "--retries": args.retries, "--batch-size": args.batch_size},
+        batch_deployment=args.batch_deployment,
     )  # fmt: skip
     _prefect_defaults()
     from flows.nightly import nightly_ingest
@@ -116,6 +117,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             timeout=args.timeout,
             retries=args.retries,
+            batch_deployment=args.batch_deployment,
         )
     except RunFailed as exc:
         if exc.summary:
@@ -167,6 +169,17 @@ def _internal_hosts(urls: Sequence[str], allowed: Sequence[str]) -> list[str]:
         if internal and host not in allowed and host not in found:
             found.append(host)
     return found
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from warehouse import check_database, migrate_to
+
+    check_database(args.db)
+    check_database(args.to)
+    copied = migrate_to(args.db, args.to)
+    print(format_table(["table", "rows"], [[name, count] for name, count in copied.items()]))
+    print(f"\ncopied {sum(copied.values())} rows from {args.db} into the lake; point --warehouse at it")
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -372,8 +385,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _database_exists(db: str, command: str, *, published: bool = True) -> bool:
     """Whether there is a database to read (the published file) or to work on (either file)."""
-    from warehouse import check_database, work_path
+    from warehouse import check_database, is_lake, work_path
 
+    if is_lake(db):
+        check_database(db)  # a malformed location: one line; an unreachable catalog fails when opened
+        return True
     if os.path.exists(db) or (not published and os.path.exists(work_path(db))):
         check_database(db)  # a file that is no DuckDB database: one line, before any work
         return True
@@ -416,9 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--warehouse",
             dest="db",
             default=_default_db(),
-            metavar="PATH",
-            help="DuckDB warehouse file (default: $NEWSFACTS_WAREHOUSE, else $NEWSFACTS_DB,"
-            " else ./news.duckdb)",
+            metavar="LOCATION",
+            help="the warehouse: a DuckDB file, or a lake (ducklake:postgres:<conninfo>?data_path=<folder>)"
+            " (default: $NEWSFACTS_WAREHOUSE, else $NEWSFACTS_DB, else ./news.duckdb)",
         )
 
     ingest = sub.add_parser(
@@ -459,8 +475,28 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--batch-size", type=int, metavar="N", help="pages per fetch/extract/load batch (default 100)"
     )
+    ingest.add_argument(
+        "--batch-deployment",
+        metavar="FLOW/DEPLOYMENT",
+        help="run each batch as a flow run of this ingest-batch deployment on its work pool"
+        " (needs a lake warehouse; README \"Scaling out\")",
+    )
     add_db(ingest)
     ingest.set_defaults(func=cmd_ingest)
+
+    migrate = sub.add_parser(
+        "migrate",
+        help="copy a warehouse file into an empty DuckLake lake",
+        description=(
+            "Copy every table of the warehouse file (--db) and its stored page bodies into an empty"
+            " lake, so a user who outgrows one file keeps their history. The file is left as it was."
+        ),
+    )
+    migrate.add_argument(
+        "--to", required=True, metavar="LAKE", help="the lake: ducklake:postgres:<conninfo>?data_path=<folder>"
+    )
+    add_db(migrate)
+    migrate.set_defaults(func=cmd_migrate)
 
     demo = sub.add_parser(
         "demo",

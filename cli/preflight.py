@@ -21,7 +21,7 @@ from pathlib import Path
 from ingest.config import IngestOptions, build_config, check_env
 from ingest.errors import ConfigError, PrefectUnavailable
 from ingest.sources import SourceSpec, load_sources, one_off_sources, warc_one_off
-from warehouse import check_database
+from warehouse import check_database, is_lake
 
 PREFECT_CHECK_TIMEOUT_S = 3.0
 
@@ -35,6 +35,7 @@ def check_ingest(
     urls: Sequence[str],
     allow_hosts: Sequence[str],
     numbers: dict[str, float | int | None],
+    batch_deployment: str | None = None,
 ) -> list[SourceSpec]:
     """The run's sources, validated, after checking the options and the database; raises ConfigError."""
     _check_numbers(numbers)
@@ -48,6 +49,7 @@ def check_ingest(
         sitemaps=tuple(sitemaps),
         urls=tuple(urls),
         allow_hosts=tuple(allow_hosts),
+        batch_deployment=batch_deployment,
     )
     build_config(options, os.environ)
     check_database(db_path)
@@ -98,7 +100,7 @@ def _check_numbers(numbers: dict[str, float | int | None]) -> None:
 
 def check_writable(db_path: str) -> None:
     """A run writes beside the database (working copy, lock, page archive): its folder must allow it."""
-    if db_path == ":memory:":
+    if db_path == ":memory:" or is_lake(db_path):  # a lake's files live under its data path
         return
     folder = Path(db_path).resolve().parent
     while not folder.exists():  # a missing folder is created by the run, if its parent allows

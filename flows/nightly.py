@@ -36,6 +36,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawler import TransientFetchError
 from flows.backfill import warc_file_task
+from flows.pool import PoolRunner
 from flows.monitoring import (
     Progress,
     emit_drift,
@@ -190,6 +191,7 @@ def nightly_ingest(
     warc_exclude: list[str] | None = None,
     warc_languages: list[str] | None = None,
     warehouse: str | None = None,
+    batch_deployment: str | None = None,
 ) -> dict[str, Any]:
     """One ingest run over the sources file and/or inline sources, feeds, sitemaps and URLs.
 
@@ -221,6 +223,9 @@ def nightly_ingest(
             hosts (subdomains included), URL regexes, article languages; the date range is
             published_after/published_before (the page's date, else its WARC-Date).
         warehouse: the warehouse location, the same as db_path (which wins when both are given).
+        batch_deployment: a deployment of the ``ingest-batch`` flow ("ingest-batch/<name>"); when
+            given, each batch runs as its own flow run on that deployment's work pool (README
+            "Scaling out"); discovery, events and the report stay in this run.
     """
     logger = get_run_logger()
     library_logs_at_info()
@@ -233,13 +238,15 @@ def nightly_ingest(
             "published_after": published_after, "published_before": published_before,
             "report_path": report_path, "run_label": run_label, "warcs": warcs, "warc_hosts": warc_hosts,
             "warc_include": warc_include, "warc_exclude": warc_exclude, "warc_languages": warc_languages,
+            "batch_deployment": batch_deployment,
         }
     )  # fmt: skip
     config = build_config(options, os.environ)
     shell = PrefectShell()
+    runner = PoolRunner(config.batch_deployment, local=shell) if config.batch_deployment else shell
     summary = run_ingest(
         config,
-        shell,
+        runner,
         shell,
         logger=logger,
         run_id=new_run_id(flow_run.id),

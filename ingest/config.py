@@ -23,10 +23,12 @@ from typing import Any
 from crawler import FetchPolicy
 from ingest.errors import ConfigError
 from ingest.sources import SourceSpec, load_sources, one_off_sources, warc_one_off
+from warehouse import is_lake
 
 DEFAULT_WAREHOUSE = "news.duckdb"
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_MAX_CONSECUTIVE_FAILURES = 5
+LAKE_REPORT = "news.report.html"
 
 ENV_PREFIX = "NEWSFACTS_"
 
@@ -40,6 +42,9 @@ SETTINGS: dict[str, tuple[tuple[type, ...], float | None, bool]] = {
     "retries": ((int,), 0, False),
     "max_consecutive_failures": ((int,), 1, False),
     "batch_size": ((int,), 1, False),
+    # A Prefect deployment ("flow-name/deployment-name") of the ingest-batch flow: when given, every
+    # batch runs as its own flow run on that deployment's work pool (README "Scaling out").
+    "batch_deployment": ((str,), None, False),
 }
 
 # The warehouse location: NEWSFACTS_WAREHOUSE, else NEWSFACTS_DB (the older name), else the default.
@@ -78,6 +83,7 @@ class IngestOptions:
     retries: int | None = None
     batch_size: int | None = None
     max_consecutive_failures: int | None = None
+    batch_deployment: str | None = None
     published_after: date | None = None
     published_before: date | None = None
     report_path: str | None = None
@@ -100,13 +106,19 @@ class IngestConfig:
     max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES
     run_label: str = "nightly"
     report_path: str | None = None  # None: beside the warehouse (news.duckdb -> news.report.html); "": none
+    batch_deployment: str | None = None  # None: batches run in this process
 
     @property
     def report_file(self) -> str | None:
-        """Where the trend report goes after the run, or None for no report."""
+        """Where the trend report goes after the run, or None for no report.
+
+        By default beside a warehouse file; for a lake, ``news.report.html`` in the current folder.
+        """
         if self.report_path == "":
             return None
-        return self.report_path or str(Path(self.warehouse).with_suffix(".report.html"))
+        if self.report_path:
+            return self.report_path
+        return LAKE_REPORT if is_lake(self.warehouse) else str(Path(self.warehouse).with_suffix(".report.html"))
 
 
 _WANTED: dict[tuple[type, ...], str] = {(int, float): "a number", (int,): "a whole number", (str,): "text"}
@@ -200,6 +212,11 @@ def build_config(options: IngestOptions, env: Mapping[str, str] | None = None) -
             read_timeout_s=min(policy.read_timeout_s, timeout),
         )
     warehouse = options.warehouse or next((env[v] for v in WAREHOUSE_ENV if env.get(v)), DEFAULT_WAREHOUSE)
+    if chosen["batch_deployment"] and not is_lake(warehouse):
+        raise ConfigError(
+            f"batch_deployment needs a lake warehouse (ducklake:postgres:...), not the file {warehouse}:"
+            " workers on other processes and machines all write to it (README \"Scaling out\")"
+        )
     return IngestConfig(
         warehouse=warehouse,
         sources=tuple(specs),
@@ -208,6 +225,7 @@ def build_config(options: IngestOptions, env: Mapping[str, str] | None = None) -
         max_consecutive_failures=chosen["max_consecutive_failures"] or DEFAULT_MAX_CONSECUTIVE_FAILURES,
         run_label=options.run_label,
         report_path=options.report_path,
+        batch_deployment=chosen["batch_deployment"],
     )
 
 

@@ -46,7 +46,9 @@ from warehouse import (
     WarehouseError,
     finish_run,
     new_events,
+    read_batch,
     recent_source_runs,
+    record_batch,
     record_source_run,
     refresh_events,
     register_sources,
@@ -143,6 +145,25 @@ def ingest_batch(spec: BatchSpec) -> BatchOutcome:
     return asyncio.run(ingest_batch_async(spec))
 
 
+def record_outcome(spec: BatchSpec, outcome: BatchOutcome, flow_run_id: str | None = None) -> None:
+    """Keep a batch's figures in the warehouse, for the run that planned it to read back."""
+    record_batch(
+        spec.warehouse, spec.run_id, spec.source.name, spec.batch_no,
+        pages=len(spec.urls), outcome=asdict(outcome), flow_run_id=flow_run_id,
+    )  # fmt: skip
+
+
+def recorded_outcome(spec: BatchSpec) -> BatchOutcome | None:
+    """The figures a worker recorded for ``spec`` (:func:`record_outcome`), or None if none has."""
+    data = read_batch(spec.warehouse, spec.run_id, spec.source.name, spec.batch_no)
+    if data is None:
+        return None
+    known = {f.name for f in fields(BatchOutcome)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["new_article_ids"] = tuple(values.get("new_article_ids") or ())
+    return BatchOutcome(**values)
+
+
 class Pending(Protocol[T]):
     """A unit of work submitted to a runner (a Future, a Prefect future, ...)."""
 
@@ -150,7 +171,11 @@ class Pending(Protocol[T]):
 
 
 class Runner(Protocol):
-    """Executes the units of work of a run; ``result()`` raises what the unit raised."""
+    """Executes the units of work of a run; ``result()`` raises what the unit raised.
+
+    A runner may say how many batches it wants in flight with a ``window``
+    attribute (default :data:`BATCHES_IN_FLIGHT`): a work pool takes many.
+    """
 
     def discover(self, job: DiscoveryJob) -> Pending[Discovery]: ...
 
@@ -379,6 +404,7 @@ def _ingest_listed(
         work += [(spec, n, chunk) for n, chunk in _batches(urls_found, config.batch_size)]
 
     observer.progress_started(sum(len(chunk) for _, _, chunk in work), f"Pages processed in run {run_id}")
+    window = max(1, int(getattr(runner, "window", BATCHES_IN_FLIGHT)))
     in_flight: deque[tuple[SourceSpec, int, Pending[BatchOutcome]]] = deque()
 
     def collect(spec: SourceSpec, size: int, pending: Pending[BatchOutcome]) -> None:
@@ -394,7 +420,7 @@ def _ingest_listed(
     for spec, batch_no, chunk in work:
         batch = BatchSpec(spec, tuple(chunk), batch_no, config.policy, config.warehouse, run_id)
         in_flight.append((spec, len(chunk), runner.ingest(batch)))
-        while len(in_flight) >= BATCHES_IN_FLIGHT:
+        while len(in_flight) >= window:
             collect(*in_flight.popleft())
     while in_flight:
         collect(*in_flight.popleft())
@@ -481,5 +507,7 @@ __all__ = [
     "discover_urls",
     "ingest_batch",
     "policy_for",
+    "record_outcome",
+    "recorded_outcome",
     "run_ingest",
 ]

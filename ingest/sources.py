@@ -154,6 +154,7 @@ DEFAULT_KEYS: dict[str, tuple[type, ...]] = {
     "retries": (int,),
     "max_consecutive_failures": (int,),
     "batch_size": (int,),
+    "batch_deployment": (str,),
 }
 
 

@@ -7,6 +7,7 @@ every write is a short transaction that releases the file for readers.
 """
 
 from warehouse.archive import body_hash
+from warehouse.batches import read_batch, record_batch
 from warehouse.connection import check_database, open_connection, publish, reader, run_lock, work_path, writer
 from warehouse.errors import (
     BadLocation,
@@ -65,9 +66,11 @@ __all__ = [
     "parse_location",
     "publish",
     "query_trend",
+    "read_batch",
     "reader",
     "rebuild_events",
     "recent_source_runs",
+    "record_batch",
     "record_source_run",
     "refresh_events",
     "register_sources",
