@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: demo test lint bench install clean chromium cjk-fonts
+.PHONY: demo test lint bench install clean chromium cjk-fonts postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,12 @@ chromium:
 cjk-fonts:
 	@{ fc-list :lang=ja | grep -q . && fc-list :lang=ko | grep -q .; } 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; } || true
 
+## make postgresql: PostgreSQL 15 for the fleet tests (a throwaway cluster each); installed if missing and we are root
+postgresql:
+	@test -x /usr/lib/postgresql/15/bin/initdb || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } || true
+
 ## make test: lint, import contracts, types, then the test suite
-test: $(STAMP) chromium cjk-fonts
+test: $(STAMP) chromium cjk-fonts postgresql
 	$(BIN)/ruff format --check --quiet flows extractors warehouse tests bench
 	$(BIN)/ruff check flows extractors warehouse tests bench
 	$(BIN)/lint-imports
