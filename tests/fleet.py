@@ -29,6 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -208,14 +209,21 @@ def start_worker(
         )
 
 
-def wait_for_workers(api_url: str, pool: str, names: list[str], timeout: float = 60.0) -> None:
-    """Block until every named worker has sent its first heartbeat to the server."""
+def wait_for_workers(
+    api_url: str, pool: str, names: list[str], since: datetime | None = None, timeout: float = 60.0
+) -> None:
+    """Block until every named worker has sent a heartbeat to the server (after ``since``, if given:
+    a restarted worker keeps its name, and the server remembers the old one's heartbeats)."""
     from prefect.client.orchestration import get_client
 
     deadline = time.monotonic() + timeout
     with use_api(api_url), get_client(sync_client=True) as client:
         while True:
-            seen = {w.name for w in client.read_workers_for_work_pool(pool)}
+            seen = {
+                w.name
+                for w in client.read_workers_for_work_pool(pool)
+                if since is None or (w.last_heartbeat_time is not None and w.last_heartbeat_time >= since)
+            }
             if set(names) <= seen:
                 return
             if time.monotonic() > deadline:
@@ -241,10 +249,11 @@ def workers(
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     names = [f"worker-{i}" for i in range(n)]
     procs: list[subprocess.Popen[bytes]] = []
+    since = datetime.now(UTC)
     try:
         for name in names:
             procs.append(start_worker(api_url, pool, name, base, limit, query_seconds, prefetch_seconds))
-        wait_for_workers(api_url, pool, names)
+        wait_for_workers(api_url, pool, names, since)
         yield procs
     finally:
         for proc in procs:
