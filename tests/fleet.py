@@ -174,6 +174,26 @@ def deploy(
         )
 
 
+LOST_RUNS_AUTOMATION = REPO / "automations" / "lost-flow-runs.yaml"
+
+
+def lost_runs_automation(api_url: str, within_seconds: float | None = None) -> UUID:
+    """Create the automation that marks a flow run Crashed when its heartbeats stop.
+
+    It reads ``automations/lost-flow-runs.yaml`` (``within_seconds`` overrides its
+    window). Heartbeats need ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` (at least 30) in
+    the workers' environment: ``start_worker(..., env={...})``.
+    """
+    import yaml
+    from prefect.automations import Automation
+
+    spec = yaml.safe_load(LOST_RUNS_AUTOMATION.read_text("utf-8"))["automations"][0]
+    if within_seconds is not None:
+        spec["trigger"]["within"] = within_seconds
+    with use_api(api_url):
+        return Automation.model_validate(spec).create().id
+
+
 def start_worker(
     api_url: str,
     pool: str,
