@@ -155,6 +155,7 @@ def deploy(
     name: str,
     source: Path = REPO,
     job_variables: dict[str, Any] | None = None,
+    concurrency_limit: int | None = None,
 ) -> UUID:
     """Deploy the flow at ``entrypoint`` (``path.py:function``, relative to ``source``) to ``pool``.
 
@@ -169,6 +170,7 @@ def deploy(
             name=name,
             work_pool_name=pool,
             job_variables=job_variables or {},
+            concurrency_limit=concurrency_limit,
             print_next_steps=False,
             ignore_warnings=True,
         )
