@@ -19,7 +19,7 @@ from uuid import UUID
 
 import pytest
 
-from tests.fleet import deploy, kill_worker, prefect_server, use_api, work_pool, workers
+from tests.fleet import deploy, descendants, kill_worker, prefect_server, use_api, work_pool, workers
 from tests.postgres import postgres_cluster
 
 pytestmark = pytest.mark.prefect
@@ -91,16 +91,20 @@ def test_two_workers_share_runs_and_a_killed_workers_runs_can_be_rescheduled(
         def states() -> dict[int, StateType]:
             return {index_of[r.id]: r.state_type for r in client.read_flow_runs() if r.id in index_of}
 
-        # Every run the dead worker did not hold is finished by worker-1.
-        def settled() -> dict[int, StateType] | None:
+        # Every run the dead worker did not hold is finished by worker-1: none is left
+        # scheduled and the rest stay open while worker-1 is idle (no flow-run process
+        # below it), five polls in a row.
+        quiet: list[bool] = []
+
+        def settled() -> bool:
             now = states()
             open_runs = {i for i, s in now.items() if s != StateType.COMPLETED}
-            held_by_dead = {i for i in open_runs if now[i] in (StateType.RUNNING, StateType.PENDING)}
             started_by_1 = {i for i, r in _records(out, "started").items() if r["worker"] == "worker-1"}
-            return now if open_runs == held_by_dead and not held_by_dead & started_by_1 else None
+            waiting = StateType.SCHEDULED in now.values()
+            quiet.append(not waiting and not open_runs & started_by_1 and not descendants(procs[1].pid))
+            return len(quiet) >= 5 and all(quiet[-5:])
 
         _wait(settled, 60, "worker-1 to finish every run the dead worker did not hold")
-        time.sleep(2 * SLEEP)  # long enough for any live run to finish: the rest are orphans
         final = states()
         started = _records(out, "started")
         orphans = sorted(i for i, s in final.items() if s != StateType.COMPLETED)
