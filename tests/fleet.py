@@ -262,8 +262,12 @@ def workers(
     limit: int | None = None,
     query_seconds: float = QUERY_SECONDS,
     prefetch_seconds: float = 0.0,
+    env: dict[str, str] | None = None,
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Start ``n`` process workers named ``worker-0``… on ``pool``, ready when yielded.
+
+    ``env`` is added to each worker's environment, so to its flow runs' (e.g.
+    ``{"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}`` for ``lost_runs_automation``).
 
     Stop one early with ``kill_worker(procs[i])`` (a crash) or ``_stop`` (a clean stop);
     on exit every one still alive gets SIGTERM, then SIGKILL.
@@ -274,7 +278,7 @@ def workers(
     since = datetime.now(UTC)
     try:
         for name in names:
-            procs.append(start_worker(api_url, pool, name, base, limit, query_seconds, prefetch_seconds))
+            procs.append(start_worker(api_url, pool, name, base, limit, query_seconds, prefetch_seconds, env))
         wait_for_workers(api_url, pool, names, since)
         yield procs
     finally:
