@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from bench.postgres import postgres_cluster
 from tests.fleet import deploy, descendants, prefect_server, use_api, work_pool, workers
-from tests.postgres import postgres_cluster
 
 ENTRYPOINT = "tests/fleet_probe.py:fleet_probe"
 
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="fleet-cost-") as tmp:
         base = Path(tmp)
         started = time.monotonic()
-        with postgres_cluster(base) as pg:
+        with postgres_cluster() as pg:
             figures["postgres_start_s"] = time.monotonic() - started
             pg.create_database("prefect")
             with prefect_server(pg.url("prefect", driver="postgresql+asyncpg"), base) as api_url:

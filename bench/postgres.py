@@ -65,6 +65,10 @@ class PostgresCluster:
         """A libpq key=value connection string (no password: the cluster trusts loopback)."""
         return f"dbname={dbname} host={self.host} port={self.port} user={SUPERUSER}"
 
+    def url(self, dbname: str, driver: str = "postgresql") -> str:
+        """A URL for SQLAlchemy-style clients (``postgresql+asyncpg`` for a Prefect server)."""
+        return f"{driver}://{SUPERUSER}@{self.host}:{self.port}/{dbname}"
+
     def create_database(self, name: str) -> str:
         _run([str(self.bindir / "createdb"), "-h", self.host, "-p", str(self.port), "-U", SUPERUSER, name])
         return self.dsn(name)

@@ -479,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-deployment",
         metavar="FLOW/DEPLOYMENT",
         help="run each batch as a flow run of this ingest-batch deployment on its work pool"
-        " (needs a lake warehouse; README \"Scaling out\")",
+        ' (needs a lake warehouse; README "Scaling out")',
     )
     add_db(ingest)
     ingest.set_defaults(func=cmd_ingest)
@@ -493,7 +493,10 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     migrate.add_argument(
-        "--to", required=True, metavar="LAKE", help="the lake: ducklake:postgres:<conninfo>?data_path=<folder>"
+        "--to",
+        required=True,
+        metavar="LAKE",
+        help="the lake: ducklake:postgres:<conninfo>?data_path=<folder>",
     )
     add_db(migrate)
     migrate.set_defaults(func=cmd_migrate)

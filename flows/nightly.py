@@ -36,7 +36,6 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawler import TransientFetchError
 from flows.backfill import warc_file_task
-from flows.pool import PoolRunner
 from flows.monitoring import (
     Progress,
     emit_drift,
@@ -46,6 +45,7 @@ from flows.monitoring import (
     publish_run_summary,
     publish_source_health,
 )
+from flows.pool import PoolRunner
 from ingest.backfill import WarcFileJob
 from ingest.config import build_config, options_from
 from ingest.discovery import Discovery

@@ -60,7 +60,7 @@ def _batch_run_name() -> str:
 @flow(
     name="ingest-batch",
     flow_run_name=_batch_run_name,
-    description="Fetch, extract and load one batch of a nightly run on any worker; figures go to the warehouse.",
+    description="One batch of a nightly run, on any worker: fetch, extract, load, record its figures.",
     validate_parameters=False,
 )
 def ingest_batch_flow(batch: dict[str, Any]) -> dict[str, int]:

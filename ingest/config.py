@@ -118,7 +118,9 @@ class IngestConfig:
             return None
         if self.report_path:
             return self.report_path
-        return LAKE_REPORT if is_lake(self.warehouse) else str(Path(self.warehouse).with_suffix(".report.html"))
+        return (
+            LAKE_REPORT if is_lake(self.warehouse) else str(Path(self.warehouse).with_suffix(".report.html"))
+        )
 
 
 _WANTED: dict[tuple[type, ...], str] = {(int, float): "a number", (int,): "a whole number", (str,): "text"}
@@ -215,7 +217,7 @@ def build_config(options: IngestOptions, env: Mapping[str, str] | None = None) -
     if chosen["batch_deployment"] and not is_lake(warehouse):
         raise ConfigError(
             f"batch_deployment needs a lake warehouse (ducklake:postgres:...), not the file {warehouse}:"
-            " workers on other processes and machines all write to it (README \"Scaling out\")"
+            ' workers on other processes and machines all write to it (README "Scaling out")'
         )
     return IngestConfig(
         warehouse=warehouse,

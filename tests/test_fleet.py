@@ -19,8 +19,8 @@ from uuid import UUID
 
 import pytest
 
+from bench.postgres import postgres_cluster
 from tests.fleet import deploy, descendants, kill_worker, prefect_server, use_api, work_pool, workers
-from tests.postgres import postgres_cluster
 
 pytestmark = pytest.mark.prefect
 
@@ -31,7 +31,7 @@ SLEEP = 3.0
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[tuple[str, UUID, list[Any], Path]]:
-    with postgres_cluster(tmp_path) as pg:
+    with postgres_cluster() as pg:
         pg.create_database("prefect")
         with prefect_server(pg.url("prefect", driver="postgresql+asyncpg"), tmp_path) as api_url:
             work_pool(api_url, POOL)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import PG_BIN, postgres_cluster
+from bench.postgres import bin_dir, postgres_cluster
 
 
 def _psql(dsn: str, sql: str) -> str:
     done = subprocess.run(
-        [str(PG_BIN / "psql"), dsn, "-Atc", sql], capture_output=True, text=True, check=True
+        [str(bin_dir() / "psql"), dsn, "-Atc", sql], capture_output=True, text=True, check=True
     )
     return done.stdout.strip()
 
@@ -24,8 +24,8 @@ def _accepts(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_cluster_serves_a_new_database_and_is_removed_after_an_error(tmp_path: Path) -> None:
-    with pytest.raises(KeyError), postgres_cluster(tmp_path) as pg:
+def test_cluster_serves_a_new_database_and_is_removed_after_an_error() -> None:
+    with pytest.raises(KeyError), postgres_cluster() as pg:
         pg.create_database("lake_catalog")
         assert _psql(pg.dsn("lake_catalog"), "select current_database() || ' ' || current_user") == (
             "lake_catalog postgres"

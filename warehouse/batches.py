@@ -33,11 +33,12 @@ def record_batch(
     """Store one batch's figures (``outcome``: JSON-able counts); a repeat replaces the row."""
     with writer(db_path) as con, transaction(con):
         con.execute(
-            "DELETE FROM batch_runs WHERE run_id = ? AND source = ? AND batch_no = ?", [run_id, source, batch_no]
+            "DELETE FROM batch_runs WHERE run_id = ? AND source = ? AND batch_no = ?",
+            [run_id, source, batch_no],
         )
         con.execute(
-            "INSERT INTO batch_runs (run_id, source, batch_no, pages, outcome, flow_run_id, worker, finished_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO batch_runs (run_id, source, batch_no, pages, outcome, flow_run_id, worker,"
+            " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id, source, batch_no, pages, json.dumps(dict(outcome), default=list), flow_run_id,
                 f"{socket.gethostname()}:{os.getpid()}", datetime.now(),
