@@ -14,6 +14,7 @@ import gzip
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,12 @@ def real_pages(shared: Path = SHARED) -> list[bytes]:
     pages += [gzip.decompress((root / "publish-date" / "html" / f"{v['file']}.gz").read_bytes())
               for v in labels.values()]  # fmt: skip
     return [_CANONICAL.sub(b"", page) for page in pages]
+
+
+def demo_pages(demo: Path = Path(__file__).resolve().parent.parent / "demo") -> list[bytes]:
+    """The bundled demo corpus's article pages (this project's own words), canonical tags removed."""
+    manifest = json.loads((demo / "corpus.json").read_text("utf-8"))
+    return [_CANONICAL.sub(b"", (demo / "site" / entry["path"]).read_bytes()) for entry in manifest]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +85,14 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, pages: list[bytes], count: int) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, pages: list[bytes], count: int, host: str = "127.0.0.1") -> None:
+        super().__init__((host, 0), _Handler)
         self.pages = pages
         self.count = count
         self.served = 0
+        self.arrivals: list[float] = []  # time.monotonic() of every article request, in arrival order
         self._lock = threading.Lock()
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
+        self.base = f"http://{host}:{self.server_address[1]}"
 
     def route(self, path: str) -> tuple[bytes | None, str]:
         if path == "/robots.txt":
@@ -109,18 +117,24 @@ class _Server(ThreadingHTTPServer):
             if n < self.count:
                 with self._lock:
                     self.served += 1
+                    self.arrivals.append(time.monotonic())
                 return self.pages[n % len(self.pages)] + b"<!-- p%d -->" % n, "text/html; charset=utf-8"
         return None, "text/plain"
 
 
 @contextmanager
-def serve_pages(count: int, shared: Path = SHARED) -> Iterator[BenchSite]:
-    """Serve ``count`` pages on 127.0.0.1 until the block ends."""
-    server = _Server(real_pages(shared), count)
+def serve_pages(
+    count: int, shared: Path = SHARED, *, pages: list[bytes] | None = None, host: str = "127.0.0.1"
+) -> Iterator[BenchSite]:
+    """Serve ``count`` pages on ``host`` (a loopback address) until the block ends.
+
+    The pages are the real benchmark pages unless ``pages`` are given.
+    """
+    server = _Server(pages if pages is not None else real_pages(shared), count, host)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield BenchSite(server.base, "127.0.0.1", count, server)
+        yield BenchSite(server.base, host, count, server)
     finally:
         server.shutdown()
         server.server_close()

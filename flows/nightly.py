@@ -243,7 +243,11 @@ def nightly_ingest(
     )  # fmt: skip
     config = build_config(options, os.environ)
     shell = PrefectShell()
-    runner = PoolRunner(config.batch_deployment, local=shell) if config.batch_deployment else shell
+    runner = (
+        PoolRunner(config.batch_deployment, local=shell, batch_timeout_s=config.batch_timeout)
+        if config.batch_deployment
+        else shell
+    )
     summary = run_ingest(
         config,
         runner,

@@ -30,7 +30,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.runtime import flow_run
+from prefect.states import Crashed
 
+from ingest.config import DEFAULT_BATCH_TIMEOUT_S
 from ingest.discovery import Discovery
 from ingest.pipeline import BatchOutcome
 from ingest.run import (
@@ -46,7 +48,6 @@ from ingest.warc import WarcFileOutcome
 
 BATCHES_ON_POOL = 32  # batches submitted ahead: the pool's queue keeps every worker busy
 POLL_S = 1.0
-BATCH_TIMEOUT_S = 3600.0  # a batch flow run running longer than this is taken as lost
 RESUBMITS = 1
 
 
@@ -121,7 +122,7 @@ class PoolRunner:
         local: Runner,
         *,
         window: int = BATCHES_ON_POOL,
-        batch_timeout_s: float = BATCH_TIMEOUT_S,
+        batch_timeout_s: float = DEFAULT_BATCH_TIMEOUT_S,
         resubmits: int = RESUBMITS,
         poll_s: float = POLL_S,
     ) -> None:
@@ -154,7 +155,8 @@ class PoolRunner:
         return UUID(str(run.id))
 
     def wait(self, flow_run_id: UUID) -> str:
-        """The flow run's final state type, or ``LOST`` if it ran past ``batch_timeout_s``."""
+        """The flow run's final state type, or ``LOST`` once it was taken by a worker (pending or
+        running) ``batch_timeout_s`` ago and is still not done; a lost run is marked Crashed."""
         with get_client(sync_client=True) as client:
             while True:
                 run = client.read_flow_run(flow_run_id)
@@ -163,9 +165,10 @@ class PoolRunner:
                     return str(state.type.value)
                 if (
                     state is not None
-                    and state.type == StateType.RUNNING
-                    and run.start_time is not None
-                    and (datetime.now(UTC) - run.start_time).total_seconds() > self.batch_timeout_s
+                    and state.type in (StateType.PENDING, StateType.RUNNING)
+                    and (datetime.now(UTC) - state.timestamp).total_seconds() > self.batch_timeout_s
                 ):
+                    message = f"no result after {self.batch_timeout_s:.0f}s: taken as lost (its worker died?)"
+                    client.set_flow_run_state(flow_run_id, Crashed(message=message), force=True)
                     return "LOST"
                 time.sleep(self.poll_s)

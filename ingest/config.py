@@ -29,6 +29,7 @@ DEFAULT_WAREHOUSE = "news.duckdb"
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_MAX_CONSECUTIVE_FAILURES = 5
 LAKE_REPORT = "news.report.html"
+DEFAULT_BATCH_TIMEOUT_S = 3600.0
 
 ENV_PREFIX = "NEWSFACTS_"
 
@@ -45,6 +46,9 @@ SETTINGS: dict[str, tuple[tuple[type, ...], float | None, bool]] = {
     # A Prefect deployment ("flow-name/deployment-name") of the ingest-batch flow: when given, every
     # batch runs as its own flow run on that deployment's work pool (README "Scaling out").
     "batch_deployment": ((str,), None, False),
+    # Seconds a batch's flow run may stay pending or running before it is taken as lost (its worker
+    # died) and submitted once more.
+    "batch_timeout": ((int, float), 0, True),
 }
 
 # The warehouse location: NEWSFACTS_WAREHOUSE, else NEWSFACTS_DB (the older name), else the default.
@@ -84,6 +88,7 @@ class IngestOptions:
     batch_size: int | None = None
     max_consecutive_failures: int | None = None
     batch_deployment: str | None = None
+    batch_timeout: float | None = None
     published_after: date | None = None
     published_before: date | None = None
     report_path: str | None = None
@@ -107,6 +112,7 @@ class IngestConfig:
     run_label: str = "nightly"
     report_path: str | None = None  # None: beside the warehouse (news.duckdb -> news.report.html); "": none
     batch_deployment: str | None = None  # None: batches run in this process
+    batch_timeout: float = DEFAULT_BATCH_TIMEOUT_S
 
     @property
     def report_file(self) -> str | None:
@@ -228,6 +234,7 @@ def build_config(options: IngestOptions, env: Mapping[str, str] | None = None) -
         run_label=options.run_label,
         report_path=options.report_path,
         batch_deployment=chosen["batch_deployment"],
+        batch_timeout=chosen["batch_timeout"] or DEFAULT_BATCH_TIMEOUT_S,
     )
 
 

@@ -155,6 +155,7 @@ DEFAULT_KEYS: dict[str, tuple[type, ...]] = {
     "max_consecutive_failures": (int,),
     "batch_size": (int,),
     "batch_deployment": (str,),
+    "batch_timeout": (int, float),
 }
 
 

@@ -41,7 +41,7 @@ def record_batch(
             " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id, source, batch_no, pages, json.dumps(dict(outcome), default=list), flow_run_id,
-                f"{socket.gethostname()}:{os.getpid()}", datetime.now(),
+                f"{socket.gethostname()} pid={os.getpid()} ppid={os.getppid()}", datetime.now(),
             ],
         )  # fmt: skip
 

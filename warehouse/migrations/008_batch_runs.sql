@@ -9,7 +9,7 @@ CREATE TABLE batch_runs (
     pages        INTEGER NOT NULL,      -- URLs in the batch
     outcome      JSON NOT NULL,         -- the batch's counts: fetched, unchanged, failed, articles, facts, reasons...
     flow_run_id  VARCHAR,               -- the Prefect flow run that loaded it, where there was one
-    worker       VARCHAR,               -- host and process that loaded it
+    worker       VARCHAR,               -- host and process that loaded it: 'host pid=N ppid=N'
     finished_at  TIMESTAMP NOT NULL,
     PRIMARY KEY (run_id, source, batch_no)
 );
