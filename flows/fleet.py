@@ -1,0 +1,139 @@
+"""Politeness for a whole fleet of workers, kept by the Prefect server.
+
+The crawler asks a :class:`~flows.fetch.politeness.HostGate` before each
+request; its default keeps the limits in one process, so N workers would
+give a site N times the rate. :class:`FleetGate` keeps them in Prefect's
+global concurrency limits instead, two per host, created on first use:
+
+- ``host:<host>``: a concurrency limit of ``per_host_concurrency`` slots.
+  A fetch holds one slot under a lease (60 s, renewed by Prefect every 45 s
+  while held); a killed worker's slot comes back when its lease runs out and
+  the server's lease sweep (every 15 s by default) revokes it.
+- ``host-rate:<host>``: a rate limit of one slot that decays at ``1/delay``
+  per second, so request starts to the host are at least ``delay`` apart.
+
+Both are acquired with ``strict=True``: a limit that is missing is an error,
+never a silent pass. Importing this module registers the gate under the name
+``"fleet"``, so ``FetchPolicy(host_gate="fleet")`` selects it in any process
+that imported the Prefect shell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from prefect.client.orchestration import get_client
+from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, concurrency, rate_limit
+from prefect.exceptions import ObjectAlreadyExists
+
+from flows.fetch.politeness import HostGateError, Sleep, register_gate
+
+log = logging.getLogger(__name__)
+
+GATE_NAME = "fleet"
+LEASE_S = 60.0  # the shortest lease the server grants
+_BANNED = str.maketrans({c: "_" for c in "/%&><"})  # characters Prefect refuses in a limit's name
+
+
+def concurrency_limit_name(host: str) -> str:
+    """The global concurrency limit that caps requests in flight to ``host`` (``host:<host>``)."""
+    return "host:" + host.lower().translate(_BANNED)
+
+
+def rate_limit_name(host: str) -> str:
+    """The global rate limit that spaces request starts to ``host`` (``host-rate:<host>``)."""
+    return "host-rate:" + host.lower().translate(_BANNED)
+
+
+class FleetGate:
+    """Per-host concurrency and spacing held for every worker that talks to one Prefect server.
+
+    Limits are created on demand from the policy's numbers. Within a process
+    the strictest numbers seen for a host win (the fewest slots, the longest
+    delay, e.g. a robots.txt crawl-delay), and the server's limit is updated
+    when they change; a new worker process brings a limit back to its policy.
+    """
+
+    def __init__(self, lease_duration_s: float = LEASE_S, timeout_s: float | None = None) -> None:
+        self.lease_duration_s = max(LEASE_S, lease_duration_s)
+        self.timeout_s = timeout_s  # None waits as long as it takes, like the in-process gate
+        self._lock = threading.Lock()
+        self._ensured: dict[str, tuple[int, float]] = {}  # limit name -> (slots, decay per second)
+
+    async def _ensure(self, name: str, limit: int, decay: float) -> None:
+        with self._lock:
+            seen = self._ensured.get(name)
+        if seen is not None:
+            limit, decay = min(limit, seen[0]), min(decay, seen[1])
+            if (limit, decay) == seen:
+                return
+        try:
+            async with get_client() as client:
+                for _attempt in range(3):  # two workers may create the same limit at once
+                    try:
+                        await client.upsert_global_concurrency_limit_by_name(
+                            name, limit, slot_decay_per_second=decay
+                        )
+                        break
+                    except ObjectAlreadyExists:
+                        continue
+        except Exception as exc:  # the server refused or did not answer: one line, not a traceback
+            raise HostGateError(f"cannot create or update the limit {name!r}: {exc}") from exc
+        with self._lock:
+            self._ensured[name] = (limit, decay)
+
+    def hold(self, host: str, limit: int) -> AbstractAsyncContextManager[None]:
+        return self._hold(host, max(1, limit))
+
+    @asynccontextmanager
+    async def _hold(self, host: str, limit: int) -> AsyncIterator[None]:
+        name = concurrency_limit_name(host)
+        await self._ensure(name, limit, 0.0)
+        held = concurrency(
+            name,
+            lease_duration=self.lease_duration_s,
+            timeout_seconds=self.timeout_s,
+            strict=True,
+            raise_on_lease_renewal_failure=False,  # a missed renewal must not cancel a fetch
+        )
+        try:
+            await held.__aenter__()
+        except (ConcurrencySlotAcquisitionError, TimeoutError) as exc:
+            raise HostGateError(f"no slot of {name!r}: {exc}") from exc
+        try:
+            yield
+        finally:
+            try:
+                await held.__aexit__(None, None, None)  # releases the lease, whatever the fetch did
+            except Exception as exc:
+                log.warning("could not release a slot of %r (its lease runs out instead): %s", name, exc)
+
+    async def space(self, host: str, delay_s: float) -> None:
+        if delay_s <= 0:
+            return
+        name = rate_limit_name(host)
+        await self._ensure(name, 1, 1.0 / delay_s)
+        try:
+            await rate_limit(name, occupy=1, timeout_seconds=self.timeout_s, strict=True)
+        except (ConcurrencySlotAcquisitionError, TimeoutError, OSError) as exc:
+            raise HostGateError(f"no start slot of {name!r}: {exc}") from exc
+
+
+_FLEET: FleetGate | None = None
+_FLEET_LOCK = threading.Lock()
+
+
+def fleet_gate(run_key: str = "", sleep: Sleep = asyncio.sleep) -> FleetGate:
+    """The process's fleet gate (one, so limits are ensured once per process)."""
+    global _FLEET
+    with _FLEET_LOCK:
+        if _FLEET is None:
+            _FLEET = FleetGate()
+        return _FLEET
+
+
+register_gate(GATE_NAME, fleet_gate)
