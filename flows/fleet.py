@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -30,12 +31,17 @@ from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, concurrency, rate_limit
 from prefect.exceptions import ObjectAlreadyExists
 
-from flows.fetch.politeness import HostGateError, Sleep, register_gate
+from flows.fetch.politeness import HostGateError, HostPacer, Sleep, register_gate
 
 log = logging.getLogger(__name__)
 
 GATE_NAME = "fleet"
 LEASE_S = 60.0  # the shortest lease the server grants
+# Callers in one process first wait here until the delay (and this margin) has passed since the
+# host's last start this process was granted, so their ask finds the server's slot decayed: an ask
+# that comes early is refused and retried only after the server's Retry-After (about the delay
+# again, with jitter), which stretches the spacing by half on average.
+_LOCAL_MARGIN_S = 0.01
 _BANNED = str.maketrans({c: "_" for c in "/%&><"})  # characters Prefect refuses in a limit's name
 
 
@@ -58,9 +64,14 @@ class FleetGate:
     when they change; a new worker process brings a limit back to its policy.
     """
 
-    def __init__(self, lease_duration_s: float = LEASE_S, timeout_s: float | None = None) -> None:
+    def __init__(
+        self, lease_duration_s: float = LEASE_S, timeout_s: float | None = None, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.lease_duration_s = max(LEASE_S, lease_duration_s)
         self.timeout_s = timeout_s  # None waits as long as it takes, like the in-process gate
+        self._sleep = sleep
+        self._pacer = HostPacer()
+        self._granted: dict[str, float] = {}  # host -> when this process last got a start (monotonic)
         self._lock = threading.Lock()
         self._ensured: dict[str, tuple[int, float]] = {}  # limit name -> (slots, decay per second)
 
@@ -117,10 +128,21 @@ class FleetGate:
             return
         name = rate_limit_name(host)
         await self._ensure(name, 1, 1.0 / delay_s)
+        wait = self._pacer.reserve(host, delay_s + _LOCAL_MARGIN_S)
+        while wait > 0:  # the start before ours may have been granted late: wait on from then
+            await self._sleep(wait)
+            with self._lock:
+                granted = self._granted.get(host)
+            wait = 0.0 if granted is None else granted + delay_s + _LOCAL_MARGIN_S - time.monotonic()
         try:
             await rate_limit(name, occupy=1, timeout_seconds=self.timeout_s, strict=True)
-        except (ConcurrencySlotAcquisitionError, TimeoutError, OSError) as exc:
+        except (ConcurrencySlotAcquisitionError, TimeoutError) as exc:
             raise HostGateError(f"no start slot of {name!r}: {exc}") from exc
+        with self._lock:
+            self._granted[host] = time.monotonic()
+            if len(self._granted) > 10_000:  # forget hosts not started for a while
+                horizon = time.monotonic() - 3600
+                self._granted = {h: t for h, t in self._granted.items() if t > horizon}
 
 
 _FLEET: FleetGate | None = None
