@@ -31,7 +31,7 @@ from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, concurrency, rate_limit
 from prefect.exceptions import ObjectAlreadyExists
 
-from flows.fetch.politeness import HostGateError, HostPacer, Sleep, register_gate
+from flows.fetch.politeness import HostGateError, HostPacer, SharedSlots, Sleep, register_gate
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +72,27 @@ class FleetGate:
         self._sleep = sleep
         self._pacer = HostPacer()
         self._granted: dict[str, float] = {}  # host -> when this process last got a start (monotonic)
+        # A process never needs more of a host's slots than the limit, so only that many of its
+        # fetches ask the server at once: every refused ask raises the server's Retry-After.
+        self._local = SharedSlots()
+        self._ensuring: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._ensured: dict[str, tuple[int, float]] = {}  # limit name -> (slots, decay per second)
 
     async def _ensure(self, name: str, limit: int, decay: float) -> None:
+        with self._lock:
+            seen = self._ensured.get(name)
+            if seen is not None and (min(limit, seen[0]), min(decay, seen[1])) == seen:
+                return
+            busy = self._ensuring.setdefault(name, threading.Lock())
+        while not busy.acquire(blocking=False):  # one creation per name at a time in this process
+            await asyncio.sleep(0.005)
+        try:
+            await self._upsert(name, limit, decay)
+        finally:
+            busy.release()
+
+    async def _upsert(self, name: str, limit: int, decay: float) -> None:
         with self._lock:
             seen = self._ensured.get(name)
         if seen is not None:
@@ -102,6 +119,11 @@ class FleetGate:
 
     @asynccontextmanager
     async def _hold(self, host: str, limit: int) -> AsyncIterator[None]:
+        async with self._local.hold("", host, limit), self._hold_fleet(host, limit):
+            yield
+
+    @asynccontextmanager
+    async def _hold_fleet(self, host: str, limit: int) -> AsyncIterator[None]:
         name = concurrency_limit_name(host)
         await self._ensure(name, limit, 0.0)
         held = concurrency(

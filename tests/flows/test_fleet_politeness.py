@@ -7,6 +7,12 @@ the site sees request starts at least ``DELAY`` apart and never more than
 ``PER_HOST`` requests at once; through the in-process gate alone it sees
 both processes' requests side by side (the contrast shows the test can fail).
 
+A worker killed while it holds a host's slot does not block the host for
+good: its lease runs out (60 s, the shortest Prefect grants) and the
+server's lease sweep gives the slot back. That minute overlaps the other
+tests: the first test starts a server and a worker and kills the worker, the
+last one waits for the slot.
+
 This file is also the worker: ``python test_fleet_politeness.py '<json>'``.
 """
 
@@ -17,10 +23,12 @@ import itertools
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -97,21 +105,18 @@ def recording_site() -> Iterator[Site]:
 
 
 # --- worker processes -----------------------------------------------------------
-def _child_env() -> dict[str, str]:
-    from prefect.settings import PREFECT_API_URL
+def _start(job: dict[str, Any], api_url: str | None = None) -> subprocess.Popen[str]:
+    if api_url is None:
+        from prefect.settings import PREFECT_API_URL
 
-    api = PREFECT_API_URL.value()
-    assert api, "the prefect_api fixture sets the API URL"
-    return {**os.environ, "PREFECT_API_URL": api}
-
-
-def _start(job: dict[str, Any]) -> subprocess.Popen[str]:
+        api_url = PREFECT_API_URL.value()  # the prefect_api fixture's server
+    assert api_url
     proc = subprocess.Popen(
         [sys.executable, __file__, json.dumps(job)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env=_child_env(),
+        env={**os.environ, "PREFECT_API_URL": api_url},
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()  # the imports take a few seconds; wait for every worker before "go"
@@ -119,11 +124,10 @@ def _start(job: dict[str, Any]) -> subprocess.Popen[str]:
     return proc
 
 
-def run_workers(site: Site, gate: str) -> list[dict[str, Any]]:
-    """Two worker processes, each fetching half the pages; started together."""
+def run_workers(site: Site, gate: str) -> list[list[str]]:
+    """Two worker processes, each fetching half the pages, told to go together; their statuses."""
     urls = [f"{site.base_url}/p{i}.html" for i in range(PAGES)]
-    jobs = [{"mode": "fetch", "gate": gate, "urls": urls[k::2]} for k in range(2)]
-    procs = [_start(job) for job in jobs]
+    procs = [_start({"mode": "fetch", "gate": gate, "urls": urls[k::2]}) for k in range(2)]
     for proc in procs:
         assert proc.stdin is not None
         proc.stdin.write("go\n")
@@ -136,19 +140,102 @@ def run_workers(site: Site, gate: str) -> list[dict[str, Any]]:
     return outputs
 
 
+# --- a killed worker -----------------------------------------------------------
+SWEEP_S = 1  # the lease sweep interval of the server the kill test starts (Prefect's default: 15 s)
+KILL_BOUND_S = 60 + SWEEP_S + 14  # the shortest lease Prefect grants, a sweep, slack for a loaded machine
+
+
+@dataclass
+class Killed:
+    host: str
+    api_url: str
+    held_at: float  # when the killed worker had the slot (CLOCK_MONOTONIC, the same in every process)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(server: subprocess.Popen[bytes], api_url: str) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        assert server.poll() is None and time.monotonic() < deadline, "the sweeping server did not start"
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def killed_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Killed]:
+    """A worker that took the only slot of a host, then was killed with SIGKILL (no cleanup).
+
+    The session's test server is ephemeral and runs no lease sweep, so this
+    starts a full ``prefect server start`` of its own, sweeping every second.
+    """
+    home = tmp_path_factory.mktemp("prefect-sweeping")
+    port = _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
+        "PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": str(SWEEP_S),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_API_URL": api_url,
+    }
+    prefect = os.path.join(os.path.dirname(sys.executable), "prefect")
+    server = subprocess.Popen(
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui",
+         "--no-scheduler", "--no-late-runs"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_healthy(server, api_url)
+        host = f"killed-{os.getpid()}.test"
+        proc = _start({"mode": "hold", "gate": "fleet", "host": host}, api_url)
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "held"
+        held_at = time.monotonic()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        yield Killed(host, api_url, held_at)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _probe(killed: Killed, wait_s: float) -> float | None:
+    """When a fresh process got the killed worker's host slot, or None if not within ``wait_s``."""
+    proc = _start({"mode": "probe", "gate": "fleet", "host": killed.host, "wait_s": wait_s}, killed.api_url)
+    out, _ = proc.communicate("go\n", timeout=wait_s + 60)
+    answer = json.loads(out.strip().splitlines()[-1])
+    return None if answer is None else float(answer)
+
+
 # --- tests ----------------------------------------------------------------------
+def test_a_killed_worker_keeps_its_slot_until_its_lease_runs_out(killed_worker: Killed) -> None:
+    assert _probe(killed_worker, wait_s=2.0) is None
+
+
 def test_fleet_gate_spaces_and_caps_a_host_across_two_processes(prefect_api: None) -> None:
     with recording_site() as site:
-        outputs = run_workers(site, "fleet")
-    statuses = [s for out in outputs for s in out["statuses"]]
-    assert statuses == ["fetched"] * PAGES
+        statuses = run_workers(site, "fleet")
+    assert [s for out in statuses for s in out] == ["fetched"] * PAGES
     assert len(site.arrivals) == PAGES
     gaps = site.gaps()
     assert min(gaps) >= DELAY - TOLERANCE, f"starts closer than {DELAY}s: {sorted(gaps)[:5]}"
     assert site.max_in_flight <= PER_HOST
-    # both workers fetched while the other did: their requests interleave, not one after the other
-    spans = [(out["first_start"], out["last_start"]) for out in outputs]
-    assert spans[0][0] < spans[1][1] and spans[1][0] < spans[0][1]
 
     from prefect.client.orchestration import get_client
 
@@ -168,11 +255,19 @@ def test_fleet_gate_spaces_and_caps_a_host_across_two_processes(prefect_api: Non
 
 def test_in_process_gate_alone_does_not_hold_across_processes(prefect_api: None) -> None:
     with recording_site() as site:
-        outputs = run_workers(site, "local")
-    assert [s for out in outputs for s in out["statuses"]] == ["fetched"] * PAGES
+        statuses = run_workers(site, "local")
+    assert [s for out in statuses for s in out] == ["fetched"] * PAGES
     # each process keeps its own spacing and slots, so the site sees twice the concurrency
     assert site.max_in_flight == 2 * PER_HOST
     assert min(site.gaps()) < DELAY / 2
+
+
+def test_a_killed_workers_slot_comes_back_within_the_bound(killed_worker: Killed) -> None:
+    left = killed_worker.held_at + KILL_BOUND_S - time.monotonic()
+    got_at = _probe(killed_worker, wait_s=max(left, 1.0))
+    assert got_at is not None, f"the killed worker's slot was not back {KILL_BOUND_S}s after it was taken"
+    waited = got_at - killed_worker.held_at
+    assert waited > 55, f"the slot came back after {waited:.0f}s, before its lease could have run out"
 
 
 def test_a_missing_gate_name_is_a_clear_error() -> None:
@@ -183,7 +278,7 @@ def test_a_missing_gate_name_is_a_clear_error() -> None:
 
 
 # --- the worker -----------------------------------------------------------------
-async def _fetch(job: dict[str, Any]) -> dict[str, Any]:
+async def _fetch(job: dict[str, Any]) -> list[str]:
     from flows.fetch import Fetcher, FetchPolicy
 
     policy = FetchPolicy(
@@ -194,21 +289,30 @@ async def _fetch(job: dict[str, Any]) -> dict[str, Any]:
         allow_hosts=frozenset({"127.0.0.1"}),
         host_gate=job["gate"],
     )
-    starts: list[float] = []
     async with Fetcher(policy) as fetcher:
-        space = fetcher.gate.space
+        return [r.status for r in await fetcher.fetch_many(job["urls"])]
 
-        async def timed_space(host: str, delay_s: float) -> None:
-            await space(host, delay_s)
-            starts.append(time.time())
 
-        fetcher.gate.space = timed_space  # type: ignore[method-assign]
-        results = await fetcher.fetch_many(job["urls"])
-    return {
-        "statuses": [r.status for r in results],
-        "first_start": min(starts),
-        "last_start": max(starts),
-    }
+async def _hold_forever(host: str) -> None:
+    from flows.fleet import FleetGate
+
+    async with FleetGate().hold(host, 1):
+        print("held", flush=True)
+        await asyncio.sleep(3600)
+
+
+async def _probe_slot(host: str, wait_s: float) -> float | None:
+    from flows.fetch.politeness import HostGateError
+    from flows.fleet import FleetGate
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            async with FleetGate(timeout_s=min(2.0, wait_s)).hold(host, 1):
+                return time.monotonic()
+        except HostGateError:
+            if time.monotonic() >= deadline:
+                return None
 
 
 def _worker(job: dict[str, Any]) -> None:
@@ -216,7 +320,12 @@ def _worker(job: dict[str, Any]) -> None:
         import flows.fleet  # noqa: F401 (registers the fleet gate, as the Prefect shell does)
     print("ready", flush=True)
     sys.stdin.readline()
-    print(json.dumps(asyncio.run(_fetch(job))), flush=True)
+    if job["mode"] == "hold":
+        asyncio.run(_hold_forever(job["host"]))
+    elif job["mode"] == "probe":
+        print(json.dumps(asyncio.run(_probe_slot(job["host"], job["wait_s"]))), flush=True)
+    else:
+        print(json.dumps(asyncio.run(_fetch(job))), flush=True)
 
 
 if __name__ == "__main__":
