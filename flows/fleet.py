@@ -24,8 +24,9 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TypeVar
 
 from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, concurrency, rate_limit
@@ -34,6 +35,7 @@ from prefect.exceptions import ObjectAlreadyExists
 from flows.fetch.politeness import HostGateError, HostPacer, SharedSlots, Sleep, register_gate
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 GATE_NAME = "fleet"
 LEASE_S = 60.0  # the shortest lease the server grants
@@ -122,21 +124,38 @@ class FleetGate:
         async with self._local.hold("", host, limit), self._hold_fleet(host, limit):
             yield
 
+    async def _acquire(self, name: str, limit: int, decay: float, ask: Callable[[], Awaitable[T]]) -> T:
+        """``ask()`` once the limit exists; a limit deleted since it was made here is made again."""
+        await self._ensure(name, limit, decay)
+        for again in (True, False):
+            try:
+                return await ask()
+            except ConcurrencySlotAcquisitionError as exc:
+                if not again:
+                    raise HostGateError(f"no slot of {name!r}: {exc}") from exc
+                with self._lock:
+                    self._ensured.pop(name, None)  # e.g. `prefect gcl delete`: create it again
+                await self._ensure(name, limit, decay)
+            except TimeoutError as exc:
+                raise HostGateError(f"no slot of {name!r} within {self.timeout_s}s") from exc
+        raise AssertionError("unreachable")
+
     @asynccontextmanager
     async def _hold_fleet(self, host: str, limit: int) -> AsyncIterator[None]:
         name = concurrency_limit_name(host)
-        await self._ensure(name, limit, 0.0)
-        held = concurrency(
-            name,
-            lease_duration=self.lease_duration_s,
-            timeout_seconds=self.timeout_s,
-            strict=True,
-            raise_on_lease_renewal_failure=False,  # a missed renewal must not cancel a fetch
-        )
-        try:
+
+        async def take() -> AbstractAsyncContextManager[None]:
+            held = concurrency(
+                name,
+                lease_duration=self.lease_duration_s,
+                timeout_seconds=self.timeout_s,
+                strict=True,
+                raise_on_lease_renewal_failure=False,  # a missed renewal must not cancel a fetch
+            )
             await held.__aenter__()
-        except (ConcurrencySlotAcquisitionError, TimeoutError) as exc:
-            raise HostGateError(f"no slot of {name!r}: {exc}") from exc
+            return held
+
+        held = await self._acquire(name, limit, 0.0, take)
         try:
             yield
         finally:
@@ -149,17 +168,16 @@ class FleetGate:
         if delay_s <= 0:
             return
         name = rate_limit_name(host)
-        await self._ensure(name, 1, 1.0 / delay_s)
+        await self._ensure(name, 1, 1.0 / delay_s)  # before the wait, so a start is not late for it
         wait = self._pacer.reserve(host, delay_s + _LOCAL_MARGIN_S)
         while wait > 0:  # the start before ours may have been granted late: wait on from then
             await self._sleep(wait)
             with self._lock:
                 granted = self._granted.get(host)
             wait = 0.0 if granted is None else granted + delay_s + _LOCAL_MARGIN_S - time.monotonic()
-        try:
-            await rate_limit(name, occupy=1, timeout_seconds=self.timeout_s, strict=True)
-        except (ConcurrencySlotAcquisitionError, TimeoutError) as exc:
-            raise HostGateError(f"no start slot of {name!r}: {exc}") from exc
+        await self._acquire(
+            name, 1, 1.0 / delay_s, lambda: rate_limit(name, timeout_seconds=self.timeout_s, strict=True)
+        )
         with self._lock:
             self._granted[host] = time.monotonic()
             if len(self._granted) > 10_000:  # forget hosts not started for a while

@@ -270,6 +270,28 @@ def test_a_killed_workers_slot_comes_back_within_the_bound(killed_worker: Killed
     assert waited > 55, f"the slot came back after {waited:.0f}s, before its lease could have run out"
 
 
+def test_a_limit_deleted_while_a_worker_runs_is_made_again(prefect_api: None) -> None:
+    from prefect.client.orchestration import get_client
+
+    from flows.fleet import FleetGate, concurrency_limit_name, rate_limit_name
+
+    host = f"deleted-{os.getpid()}.test"
+    names = [concurrency_limit_name(host), rate_limit_name(host)]
+
+    async def scenario() -> list[int]:
+        gate = FleetGate(timeout_s=10)
+        async with gate.hold(host, 3):
+            await gate.space(host, 0.5)
+        async with get_client() as client:
+            for name in names:
+                await client.delete_global_concurrency_limit_by_name(name)
+            async with gate.hold(host, 3):  # the gate believes both exist: it must notice they do not
+                await gate.space(host, 0.5)
+            return [(await client.read_global_concurrency_limit_by_name(n)).limit for n in names]
+
+    assert asyncio.run(scenario()) == [3, 1]
+
+
 def test_a_missing_gate_name_is_a_clear_error() -> None:
     from flows.fetch import Fetcher, FetchPolicy
 
