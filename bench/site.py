@@ -40,7 +40,10 @@ def real_pages(shared: Path = SHARED) -> list[bytes]:
     return [_CANONICAL.sub(b"", page) for page in pages]
 
 
-def demo_pages(demo: Path = Path(__file__).resolve().parent.parent / "demo") -> list[bytes]:
+DEMO = Path(__file__).resolve().parent.parent / "demo"
+
+
+def demo_pages(demo: Path = DEMO) -> list[bytes]:
     """The bundled demo corpus's article pages (this project's own words), canonical tags removed."""
     manifest = json.loads((demo / "corpus.json").read_text("utf-8"))
     return [_CANONICAL.sub(b"", (demo / "site" / entry["path"]).read_bytes()) for entry in manifest]

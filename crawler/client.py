@@ -4,9 +4,10 @@
 connect time, manual redirects, total deadline, streamed body with a decoded
 size cap, content-type check) and raises a :mod:`crawler.errors` error on
 failure. ``Fetcher.fetch_page`` wraps it for the pipeline: robots.txt, host
-pacing, conditional GET, retries of transient errors with exponential backoff
-and jitter (honouring ``Retry-After``), and it never raises: every outcome,
-good or bad, is a :class:`FetchResult` with a reason code.
+pacing and concurrency (kept by a :class:`HostGate`), conditional GET,
+retries of transient errors with exponential backoff and jitter (honouring
+``Retry-After``), and it never raises: every outcome, good or bad, is a
+:class:`FetchResult` with a reason code.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from crawler.errors import (
 )
 from crawler.guard import AddressPolicy
 from crawler.policy import FetchPolicy
-from crawler.politeness import PACER, ROBOTS, SLOTS, RobotsRules
+from crawler.politeness import ROBOTS, SLOTS, HostGate, HostGateError, RobotsRules, gate_for
 from crawler.transport import BlockedConnection, GuardedTransport
 
 log = logging.getLogger(__name__)
@@ -143,11 +144,14 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         run_key: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        gate: HostGate | None = None,
     ) -> None:
         self.policy = policy
         # robots.txt is cached per run; a fetcher outside a run gets a cache of its own.
         self.run_key = run_key or uuid.uuid4().hex
         self._sleep = sleep
+        # per-host concurrency and spacing: the gate given, else the one the policy names
+        self.gate = gate if gate is not None else gate_for(policy.host_gate, self.run_key, sleep)
         self._address_policy = AddressPolicy.allowing(policy.allow_hosts)
         self._client = httpx.AsyncClient(
             transport=transport or GuardedTransport(self._address_policy),
@@ -305,11 +309,6 @@ class Fetcher:
         ROBOTS.put(self.run_key, origin, rules)
         return rules
 
-    async def _paced(self, url: str, delay_s: float) -> None:
-        wait = PACER.reserve(urlsplit(url).netloc.lower(), delay_s)
-        if wait > 0:
-            await self._sleep(wait)
-
     async def fetch_page(
         self,
         url: str,
@@ -320,12 +319,25 @@ class Fetcher:
         delay_s: float | None = None,
     ) -> FetchResult:
         """Fetch politely with retries; every outcome comes back as a result."""
+        try:
+            return await self._fetch_page(url, etag, last_modified, accept, delay_s)
+        except HostGateError as exc:
+            # the page was not requested: a later run fetches it once the gate answers again
+            log.warning("failed %s: the host gate did not answer: %s", url, exc)
+            return FetchResult(
+                url=url, status="failed", checked_at=_now(), reason="host_gate", detail=str(exc),
+                transient=True, attempts=0,
+            )  # fmt: skip
+
+    async def _fetch_page(
+        self, url: str, etag: str | None, last_modified: str | None, accept: Accept, delay_s: float | None
+    ) -> FetchResult:
         delay = self.policy.per_host_delay_s if delay_s is None else delay_s
         host = urlsplit(url).netloc.lower()
         attempts = 0
         async with (
             SLOTS.hold(self.run_key, "*", self.policy.concurrency),
-            SLOTS.hold(self.run_key, host, self.policy.per_host_concurrency),
+            self.gate.hold(host, self.policy.per_host_concurrency),
         ):
             if self.policy.respect_robots and urlsplit(url).scheme in ("http", "https"):
                 try:
@@ -349,7 +361,7 @@ class Fetcher:
                 delay = max(delay, min(rules.crawl_delay(self.policy.user_agent) or 0.0, 60.0))
             while True:
                 attempts += 1
-                await self._paced(url, delay)
+                await self.gate.space(host, delay)
                 try:
                     result = await self.fetch(url, accept=accept, etag=etag, last_modified=last_modified)
                 except TransientFetchError as exc:

@@ -28,6 +28,9 @@ class FetchPolicy:
     concurrency: int = 16
     respect_robots: bool = True
     allow_hosts: frozenset[str] = field(default_factory=frozenset)
+    # Where per-host concurrency and spacing are kept: "local" (this process) or a gate the
+    # shell registered, such as "fleet" (every worker, through the Prefect server).
+    host_gate: str = "local"
 
     def with_overrides(self, **changes: Any) -> FetchPolicy:
         """A copy with the non-None ``changes`` applied."""

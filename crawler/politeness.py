@@ -5,6 +5,13 @@ each with its own event loop, so the pacing state is guarded by a
 ``threading.Lock`` and consulted before each request; the sleep itself is
 async. Concurrency slots are shared the same way (:class:`SharedSlots`).
 robots.txt files are cached per run and origin, in a bounded map.
+
+A :class:`HostGate` is where a fetch asks leave to talk to a host: a slot of
+the host's concurrency and the next start of its spacing. :class:`LocalGate`
+keeps both in this process (the default). A gate that holds for a whole fleet
+of workers lives outside the crawler (the Prefect shell registers one as
+``"fleet"``, see ``flows/fleet.py``); the policy names the gate, so any
+worker process can build it from plain data.
 """
 
 from __future__ import annotations
@@ -14,9 +21,10 @@ import threading
 import time
 import urllib.robotparser
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 
 class HostPacer:
@@ -128,3 +136,61 @@ class SharedSlots:
 PACER = HostPacer()
 SLOTS = SharedSlots()
 ROBOTS = RobotsCache()
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class HostGateError(Exception):
+    """The gate could not say yes or no (its server is unreachable, a limit is refused)."""
+
+
+class HostGate(Protocol):
+    """Per-host politeness: how many requests at once, and how far apart they start."""
+
+    def hold(self, host: str, limit: int) -> AbstractAsyncContextManager[None]:
+        """Hold one of ``limit`` slots of ``host`` for the body of the ``async with``."""
+        ...
+
+    async def space(self, host: str, delay_s: float) -> None:
+        """Return when a request to ``host`` may start, ``delay_s`` after the previous start."""
+        ...
+
+
+class LocalGate:
+    """The in-process gate: limits hold for the threads of one process, per run."""
+
+    def __init__(self, run_key: str, sleep: Sleep = asyncio.sleep) -> None:
+        self._run_key = run_key
+        self._sleep = sleep
+
+    def hold(self, host: str, limit: int) -> AbstractAsyncContextManager[None]:
+        return SLOTS.hold(self._run_key, host, limit)
+
+    async def space(self, host: str, delay_s: float) -> None:
+        wait = PACER.reserve(host, delay_s)
+        if wait > 0:
+            await self._sleep(wait)
+
+
+GateFactory = Callable[[str, Sleep], HostGate]
+_GATES: dict[str, GateFactory] = {"local": LocalGate}
+_GATES_LOCK = threading.Lock()
+
+
+def register_gate(name: str, factory: GateFactory) -> None:
+    """Make ``FetchPolicy(host_gate=name)`` build its gate with ``factory(run_key, sleep)``."""
+    with _GATES_LOCK:
+        _GATES[name] = factory
+
+
+def gate_for(name: str, run_key: str, sleep: Sleep = asyncio.sleep) -> HostGate:
+    """The gate a policy names; a name nobody registered in this process is an error."""
+    with _GATES_LOCK:
+        factory = _GATES.get(name)
+        known = sorted(_GATES)
+    if factory is None:
+        raise ValueError(
+            f"host gate {name!r} is not available in this process (known: {', '.join(known)}); "
+            "the fleet gate is registered by importing flows.fleet, which the Prefect shell does"
+        )
+    return factory(run_key, sleep)

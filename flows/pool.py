@@ -32,6 +32,7 @@ from prefect.deployments import run_deployment
 from prefect.runtime import flow_run
 from prefect.states import Crashed
 
+import flows.fleet  # noqa: F401  registers the fleet-wide host gate ("fleet") that batches fetch through
 from ingest.config import DEFAULT_BATCH_TIMEOUT_S
 from ingest.discovery import Discovery
 from ingest.pipeline import BatchOutcome

@@ -1,0 +1,201 @@
+"""Politeness for a whole fleet of workers, kept by the Prefect server.
+
+The crawler asks a :class:`~crawler.politeness.HostGate` before each
+request; its default keeps the limits in one process, so N workers would
+give a site N times the rate. :class:`FleetGate` keeps them in Prefect's
+global concurrency limits instead, two per host, created on first use:
+
+- ``host:<host>``: a concurrency limit of ``per_host_concurrency`` slots.
+  A fetch holds one slot under a lease (60 s, renewed by Prefect every 45 s
+  while held); a killed worker's slot comes back when its lease runs out and
+  the server's lease sweep (every 15 s by default) revokes it.
+- ``host-rate:<host>``: a rate limit of one slot that decays at ``1/delay``
+  per second, so request starts to the host are at least ``delay`` apart.
+
+Both are acquired with ``strict=True``: a limit that is missing is an error,
+never a silent pass. Importing this module registers the gate under the name
+``"fleet"``, so ``FetchPolicy(host_gate="fleet")`` selects it in any process
+that imported the Prefect shell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TypeVar
+
+from prefect.client.orchestration import get_client
+from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, concurrency, rate_limit
+from prefect.exceptions import ObjectAlreadyExists
+
+from crawler.politeness import HostGateError, HostPacer, SharedSlots, Sleep, register_gate
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+GATE_NAME = "fleet"
+LEASE_S = 60.0  # the shortest lease the server grants
+# Callers in one process first wait here until the delay (and this margin) has passed since the
+# host's last start this process was granted, so their ask finds the server's slot decayed: an ask
+# that comes early is refused and retried only after the server's Retry-After (about the delay
+# again, with jitter), which stretches the spacing by half on average.
+_LOCAL_MARGIN_S = 0.01
+_BANNED = str.maketrans({c: "_" for c in "/%&><"})  # characters Prefect refuses in a limit's name
+
+
+def concurrency_limit_name(host: str) -> str:
+    """The global concurrency limit that caps requests in flight to ``host`` (``host:<host>``)."""
+    return "host:" + host.lower().translate(_BANNED)
+
+
+def rate_limit_name(host: str) -> str:
+    """The global rate limit that spaces request starts to ``host`` (``host-rate:<host>``)."""
+    return "host-rate:" + host.lower().translate(_BANNED)
+
+
+class FleetGate:
+    """Per-host concurrency and spacing held for every worker that talks to one Prefect server.
+
+    Limits are created on demand from the policy's numbers. Within a process
+    the strictest numbers seen for a host win (the fewest slots, the longest
+    delay, e.g. a robots.txt crawl-delay), and the server's limit is updated
+    when they change; a new worker process brings a limit back to its policy.
+    """
+
+    def __init__(
+        self, lease_duration_s: float = LEASE_S, timeout_s: float | None = None, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self.lease_duration_s = max(LEASE_S, lease_duration_s)
+        self.timeout_s = timeout_s  # None waits as long as it takes, like the in-process gate
+        self._sleep = sleep
+        self._pacer = HostPacer()
+        self._granted: dict[str, float] = {}  # host -> when this process last got a start (monotonic)
+        # A process never needs more of a host's slots than the limit, so only that many of its
+        # fetches ask the server at once: every refused ask raises the server's Retry-After.
+        self._local = SharedSlots()
+        self._ensuring: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._ensured: dict[str, tuple[int, float]] = {}  # limit name -> (slots, decay per second)
+
+    async def _ensure(self, name: str, limit: int, decay: float) -> None:
+        with self._lock:
+            seen = self._ensured.get(name)
+            if seen is not None and (min(limit, seen[0]), min(decay, seen[1])) == seen:
+                return
+            busy = self._ensuring.setdefault(name, threading.Lock())
+        while not busy.acquire(blocking=False):  # one creation per name at a time in this process
+            await asyncio.sleep(0.005)
+        try:
+            await self._upsert(name, limit, decay)
+        finally:
+            busy.release()
+
+    async def _upsert(self, name: str, limit: int, decay: float) -> None:
+        with self._lock:
+            seen = self._ensured.get(name)
+        if seen is not None:
+            limit, decay = min(limit, seen[0]), min(decay, seen[1])
+            if (limit, decay) == seen:
+                return
+        try:
+            async with get_client() as client:
+                for _attempt in range(3):  # two workers may create the same limit at once
+                    try:
+                        await client.upsert_global_concurrency_limit_by_name(
+                            name, limit, slot_decay_per_second=decay
+                        )
+                        break
+                    except ObjectAlreadyExists:
+                        continue
+        except Exception as exc:  # the server refused or did not answer: one line, not a traceback
+            raise HostGateError(f"cannot create or update the limit {name!r}: {exc}") from exc
+        with self._lock:
+            self._ensured[name] = (limit, decay)
+
+    def hold(self, host: str, limit: int) -> AbstractAsyncContextManager[None]:
+        return self._hold(host, max(1, limit))
+
+    @asynccontextmanager
+    async def _hold(self, host: str, limit: int) -> AsyncIterator[None]:
+        async with self._local.hold("", host, limit), self._hold_fleet(host, limit):
+            yield
+
+    async def _acquire(self, name: str, limit: int, decay: float, ask: Callable[[], Awaitable[T]]) -> T:
+        """``ask()`` once the limit exists; a limit deleted since it was made here is made again."""
+        await self._ensure(name, limit, decay)
+        for again in (True, False):
+            try:
+                return await ask()
+            except ConcurrencySlotAcquisitionError as exc:
+                if not again:
+                    raise HostGateError(f"no slot of {name!r}: {exc}") from exc
+                with self._lock:
+                    self._ensured.pop(name, None)  # e.g. `prefect gcl delete`: create it again
+                await self._ensure(name, limit, decay)
+            except TimeoutError as exc:
+                raise HostGateError(f"no slot of {name!r} within {self.timeout_s}s") from exc
+        raise AssertionError("unreachable")
+
+    @asynccontextmanager
+    async def _hold_fleet(self, host: str, limit: int) -> AsyncIterator[None]:
+        name = concurrency_limit_name(host)
+
+        async def take() -> AbstractAsyncContextManager[None]:
+            held = concurrency(
+                name,
+                lease_duration=self.lease_duration_s,
+                timeout_seconds=self.timeout_s,
+                strict=True,
+                raise_on_lease_renewal_failure=False,  # a missed renewal must not cancel a fetch
+            )
+            await held.__aenter__()
+            return held
+
+        held = await self._acquire(name, limit, 0.0, take)
+        try:
+            yield
+        finally:
+            try:
+                await held.__aexit__(None, None, None)  # releases the lease, whatever the fetch did
+            except Exception as exc:
+                log.warning("could not release a slot of %r (its lease runs out instead): %s", name, exc)
+
+    async def space(self, host: str, delay_s: float) -> None:
+        if delay_s <= 0:
+            return
+        name = rate_limit_name(host)
+        await self._ensure(name, 1, 1.0 / delay_s)  # before the wait, so a start is not late for it
+        wait = self._pacer.reserve(host, delay_s + _LOCAL_MARGIN_S)
+        while wait > 0:  # the start before ours may have been granted late: wait on from then
+            await self._sleep(wait)
+            with self._lock:
+                granted = self._granted.get(host)
+            wait = 0.0 if granted is None else granted + delay_s + _LOCAL_MARGIN_S - time.monotonic()
+        await self._acquire(
+            name, 1, 1.0 / delay_s, lambda: rate_limit(name, timeout_seconds=self.timeout_s, strict=True)
+        )
+        with self._lock:
+            self._granted[host] = time.monotonic()
+            if len(self._granted) > 10_000:  # forget hosts not started for a while
+                horizon = time.monotonic() - 3600
+                self._granted = {h: t for h, t in self._granted.items() if t > horizon}
+
+
+_FLEET: FleetGate | None = None
+_FLEET_LOCK = threading.Lock()
+
+
+def fleet_gate(run_key: str = "", sleep: Sleep = asyncio.sleep) -> FleetGate:
+    """The process's fleet gate (one, so limits are ensured once per process)."""
+    global _FLEET
+    with _FLEET_LOCK:
+        if _FLEET is None:
+            _FLEET = FleetGate()
+        return _FLEET
+
+
+register_gate(GATE_NAME, fleet_gate)
