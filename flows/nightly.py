@@ -243,11 +243,10 @@ def nightly_ingest(
     )  # fmt: skip
     config = build_config(options, os.environ)
     shell = PrefectShell()
-    runner = (
-        PoolRunner(config.batch_deployment, local=shell, batch_timeout_s=config.batch_timeout)
-        if config.batch_deployment
-        else shell
-    )
+    runner: PrefectShell | PoolRunner = shell
+    if config.batch_deployment:
+        runner = PoolRunner(config.batch_deployment, local=shell, batch_timeout_s=config.batch_timeout)
+        runner.check()
     summary = run_ingest(
         config,
         runner,

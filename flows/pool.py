@@ -29,12 +29,14 @@ from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run
 from prefect.states import Crashed
 
 import flows.fleet  # noqa: F401  registers the fleet-wide host gate ("fleet") that batches fetch through
 from ingest.config import DEFAULT_BATCH_TIMEOUT_S
 from ingest.discovery import Discovery
+from ingest.errors import ConfigError
 from ingest.pipeline import BatchOutcome
 from ingest.run import (
     BatchSpec,
@@ -133,6 +135,17 @@ class PoolRunner:
         self.batch_timeout_s = batch_timeout_s
         self.resubmits = resubmits
         self.poll_s = poll_s
+
+    def check(self) -> None:
+        """Raise :class:`ConfigError` unless the batch deployment exists on the Prefect server."""
+        with get_client(sync_client=True) as client:
+            try:
+                client.read_deployment_by_name(self.deployment)
+            except ObjectNotFound:
+                raise ConfigError(
+                    f"no deployment {self.deployment} on the Prefect server; create it with `prefect"
+                    ' --no-prompt deploy --all --prefect-file fleet.prefect.yaml` (README "Scaling out")'
+                ) from None
 
     def discover(self, job: DiscoveryJob) -> Pending[Discovery]:
         return self.local.discover(job)
