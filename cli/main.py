@@ -174,9 +174,8 @@ def _internal_hosts(urls: Sequence[str], allowed: Sequence[str]) -> list[str]:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from warehouse import check_database, migrate_to
 
-    check_database(args.db)
-    check_database(args.to)
-    copied = migrate_to(args.db, args.to)
+    check_database(args.db)  # a file that is no database: one line, and no lock file left beside it
+    copied = migrate_to(args.db, args.to)  # refuses a destination that is no lake location
     print(format_table(["table", "rows"], [[name, count] for name, count in copied.items()]))
     print(f"\ncopied {sum(copied.values())} rows from {args.db} into the lake; point --warehouse at it")
     return 0

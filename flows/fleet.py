@@ -81,26 +81,28 @@ class FleetGate:
         self._lock = threading.Lock()
         self._ensured: dict[str, tuple[int, float]] = {}  # limit name -> (slots, decay per second)
 
-    async def _ensure(self, name: str, limit: int, decay: float) -> None:
+    def _wanted(self, name: str, limit: int, decay: float) -> tuple[int, float] | None:
+        """The numbers the server's limit must have (the strictest seen here), or None if it has them."""
         with self._lock:
             seen = self._ensured.get(name)
-            if seen is not None and (min(limit, seen[0]), min(decay, seen[1])) == seen:
-                return
+        wanted = (limit, decay) if seen is None else (min(limit, seen[0]), min(decay, seen[1]))
+        return None if wanted == seen else wanted
+
+    async def _ensure(self, name: str, limit: int, decay: float) -> None:
+        if self._wanted(name, limit, decay) is None:
+            return
+        with self._lock:
             busy = self._ensuring.setdefault(name, threading.Lock())
         while not busy.acquire(blocking=False):  # one creation per name at a time in this process
             await asyncio.sleep(0.005)
         try:
-            await self._upsert(name, limit, decay)
+            wanted = self._wanted(name, limit, decay)  # again: another fetch may have made it meanwhile
+            if wanted is not None:
+                await self._upsert(name, *wanted)
         finally:
             busy.release()
 
     async def _upsert(self, name: str, limit: int, decay: float) -> None:
-        with self._lock:
-            seen = self._ensured.get(name)
-        if seen is not None:
-            limit, decay = min(limit, seen[0]), min(decay, seen[1])
-            if (limit, decay) == seen:
-                return
         try:
             async with get_client() as client:
                 for _attempt in range(3):  # two workers may create the same limit at once

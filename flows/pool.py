@@ -11,7 +11,7 @@ travels as JSON flow-run parameters (:meth:`ingest.run.BatchSpec.to_params`),
 the worker loads it into the lake and records its figures there
 (:func:`ingest.run.record_outcome`), and the planning run reads them back when
 the flow run has finished. A flow run that crashed (its worker died) or that
-stayed running past ``batch_timeout_s`` is submitted once more; its pages were
+stayed pending or running past ``batch_timeout_s`` is submitted once more; its pages were
 either loaded in one transaction or not at all, so a repeat duplicates
 nothing, and a batch still lost is failed in the run summary, its pages left
 for the next run.
@@ -34,6 +34,7 @@ from prefect.runtime import flow_run
 from prefect.states import Crashed
 
 import flows.fleet  # noqa: F401  registers the fleet-wide host gate ("fleet") that batches fetch through
+from ingest.backfill import WarcFileJob
 from ingest.config import DEFAULT_BATCH_TIMEOUT_S
 from ingest.discovery import Discovery
 from ingest.errors import ConfigError
@@ -150,7 +151,7 @@ class PoolRunner:
     def discover(self, job: DiscoveryJob) -> Pending[Discovery]:
         return self.local.discover(job)
 
-    def read_warc(self, job: Any) -> Pending[WarcFileOutcome]:
+    def read_warc(self, job: WarcFileJob) -> Pending[WarcFileOutcome]:
         return self.local.read_warc(job)
 
     def ingest(self, spec: BatchSpec) -> PoolBatch:

@@ -52,6 +52,7 @@ from warehouse.archive import PageArchive
 from warehouse.errors import DatabaseUnusable, WarehouseBusy
 from warehouse.location import is_lake, parse_location
 from warehouse.migrations import apply_migrations
+from warehouse.sql import literal as sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +157,6 @@ def _is_lock_conflict(exc: duckdb.Error) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def open_connection(
     path: str, *, read_only: bool = False, lock_wait_s: float = DEFAULT_LOCK_WAIT_S
 ) -> duckdb.DuckDBPyConnection:
@@ -225,7 +222,7 @@ def _connect(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         options += f", STORAGE_VERSION '{STORAGE_VERSION}'"
     con = duckdb.connect(config=config)
     try:
-        con.execute(f"ATTACH {_sql_literal(path)} AS {WRITER_ALIAS} ({options})")
+        con.execute(f"ATTACH {sql_literal(path)} AS {WRITER_ALIAS} ({options})")
         con.execute(f"USE {WRITER_ALIAS}")
     except BaseException:
         con.close()

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from warehouse.connection import reader
+from warehouse.sql import literal as sql_literal
 from warehouse.trends import trend_views
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,7 @@ def export_tables(db_path: str, out_dir: str | Path, *, file_format: str = "parq
         queries.update({name: f"SELECT * FROM {name}" for name in views})
         for name, query in queries.items():
             target = out / f"{name}.{suffix}"
-            literal = "'" + str(target).replace("'", "''") + "'"
-            con.execute(f"COPY ({query}) TO {literal} ({options})")
+            con.execute(f"COPY ({query}) TO {sql_literal(str(target))} ({options})")
             written.append(target)
             log.info("exported %s", target)
     return written

@@ -55,6 +55,7 @@ import duckdb
 from warehouse.errors import DatabaseUnusable, MigrationError, WarehouseBusy
 from warehouse.location import Location
 from warehouse.migrations import Migration, applied_versions, available_migrations
+from warehouse.sql import literal as sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,6 @@ _WHEELS = {"ducklake": "ducklake", "postgres": "postgres_scanner", "httpfs": "ht
 _ATTACH_ATTEMPTS = 8
 _guard = threading.Lock()
 _instances: dict[tuple[int, str, bool], duckdb.DuckDBPyConnection] = {}
-
-
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def load_extensions(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
@@ -112,10 +109,10 @@ def _shown(loc: Location) -> str:
 
 def _attach(con: duckdb.DuckDBPyConnection, loc: Location, *, read_only: bool) -> None:
     assert loc.catalog is not None and loc.data_path is not None
-    options = [f"DATA_PATH {_sql_literal(loc.data_path)}"]
+    options = [f"DATA_PATH {sql_literal(loc.data_path)}"]
     if read_only:
         options.append("READ_ONLY")
-    sql = f"ATTACH {_sql_literal('ducklake:postgres:' + loc.catalog)} AS {ALIAS} ({', '.join(options)})"
+    sql = f"ATTACH {sql_literal('ducklake:postgres:' + loc.catalog)} AS {ALIAS} ({', '.join(options)})"
     for attempt in range(_ATTACH_ATTEMPTS):
         try:
             con.execute(sql)
@@ -156,13 +153,13 @@ def _s3_secret(con: duckdb.DuckDBPyConnection) -> None:
     key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
     if not key or not secret:
         return  # a public bucket, or a secret the user's DuckDB set-up provides
-    parts = [f"KEY_ID {_sql_literal(key)}", f"SECRET {_sql_literal(secret)}"]
+    parts = [f"KEY_ID {sql_literal(key)}", f"SECRET {sql_literal(secret)}"]
     if os.environ.get("AWS_REGION"):
-        parts.append(f"REGION {_sql_literal(os.environ['AWS_REGION'])}")
+        parts.append(f"REGION {sql_literal(os.environ['AWS_REGION'])}")
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:
         host = endpoint.split("://", 1)[-1].rstrip("/")
-        parts += [f"ENDPOINT {_sql_literal(host)}", "URL_STYLE 'path'"]
+        parts += [f"ENDPOINT {sql_literal(host)}", "URL_STYLE 'path'"]
         if endpoint.startswith("http://"):
             parts.append("USE_SSL false")
     con.execute(f"CREATE OR REPLACE SECRET newsfacts_s3 (TYPE s3, {', '.join(parts)})")
@@ -239,12 +236,12 @@ class _Schema:
         columns, comment = self.tables[table]
         statements = [f'CREATE TABLE "{table}" ({", ".join(c.spec() for c in columns)})']
         if comment:
-            statements.append(f'COMMENT ON TABLE "{table}" IS {_sql_literal(comment)}')
+            statements.append(f'COMMENT ON TABLE "{table}" IS {sql_literal(comment)}')
         return statements + self.column_comments(table)
 
     def column_comments(self, table: str) -> list[str]:
         return [
-            f'COMMENT ON COLUMN "{table}"."{c.name}" IS {_sql_literal(c.comment)}'
+            f'COMMENT ON COLUMN "{table}"."{c.name}" IS {sql_literal(c.comment)}'
             for c in self.tables[table][0]
             if c.comment
         ]
@@ -282,7 +279,7 @@ def _derived_schema() -> _Schema:
         ).fetchall():
             routines.append(re.sub(r"^CREATE VIEW", "CREATE OR REPLACE VIEW", sql.strip().rstrip(";")))
             if comment:
-                routines.append(f'COMMENT ON VIEW "{name}" IS {_sql_literal(comment)}')
+                routines.append(f'COMMENT ON VIEW "{name}" IS {sql_literal(comment)}')
         return _Schema(tables, routines)
     finally:
         mem.close()
@@ -407,7 +404,7 @@ def _upgrade(con: duckdb.DuckDBPyConnection, versions: set[int], migrations: lis
             f'ALTER TABLE "{table}" DROP COLUMN "{name}"' for name in present[table] if name not in wanted
         ]
         if comment:
-            statements.append(f'COMMENT ON TABLE "{table}" IS {_sql_literal(comment)}')
+            statements.append(f'COMMENT ON TABLE "{table}" IS {sql_literal(comment)}')
         statements += schema.column_comments(table)
     statements += [
         f'DROP TABLE "{table}"' for table in present if table not in schema.tables and table not in _LAKE_ONLY

@@ -25,15 +25,12 @@ from warehouse.archive import PageArchive
 from warehouse.connection import run_lock, transaction, work_path, writer
 from warehouse.errors import BadLocation, WarehouseError
 from warehouse.location import is_lake, parse_location
+from warehouse.sql import literal as sql_literal
 
 log = logging.getLogger(__name__)
 
 _NOT_COPIED = {"schema_migrations", lake.COMMIT_TABLE}
 _SOURCE = "migrate_source"
-
-
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
@@ -66,7 +63,7 @@ def migrate_to(src_location: str, dst_location: str) -> dict[str, int]:
         with writer(dst_location) as con:
             _refuse_rows(con, dst_location)
             _copy_archive(src_location, dst_location)
-            con.execute(f"ATTACH {_sql_literal(source)} AS {_SOURCE} (READ_ONLY)")
+            con.execute(f"ATTACH {sql_literal(source)} AS {_SOURCE} (READ_ONLY)")
             try:
                 copied = _copy_tables(con)
             finally:
