@@ -22,7 +22,7 @@ from typing import Any
 
 from crawler import FetchPolicy
 from ingest.errors import ConfigError
-from ingest.sources import SourceSpec, load_sources, one_off_sources, warc_one_off
+from ingest.sources import DEFAULT_KEYS, SourceSpec, load_sources, one_off_sources, warc_one_off
 from warehouse import is_lake
 
 DEFAULT_WAREHOUSE = "news.duckdb"
@@ -33,22 +33,24 @@ DEFAULT_BATCH_TIMEOUT_S = 3600.0
 
 ENV_PREFIX = "NEWSFACTS_"
 
+# The lowest value each setting takes and whether that bound is exclusive (None: no bound).
+_BOUNDS: dict[str, tuple[float | None, bool]] = {
+    "delay": (0, False),
+    "concurrency": (1, False),
+    "user_agent": (None, False),
+    "timeout": (0, True),
+    "retries": (0, False),
+    "max_consecutive_failures": (1, False),
+    "batch_size": (1, False),
+    "batch_deployment": (None, False),
+    "batch_timeout": (0, True),
+}
+
 # Settings that every layer may give: name -> (accepted types, lowest value, value is exclusive).
-# Their environment variable is NEWSFACTS_<NAME>; their [defaults] key is the name itself.
+# Their environment variable is NEWSFACTS_<NAME>; their [defaults] key is the name itself, and their
+# types are those the sources file accepts there (ingest.sources.DEFAULT_KEYS): one list, not two.
 SETTINGS: dict[str, tuple[tuple[type, ...], float | None, bool]] = {
-    "delay": ((int, float), 0, False),
-    "concurrency": ((int,), 1, False),
-    "user_agent": ((str,), None, False),
-    "timeout": ((int, float), 0, True),
-    "retries": ((int,), 0, False),
-    "max_consecutive_failures": ((int,), 1, False),
-    "batch_size": ((int,), 1, False),
-    # A Prefect deployment ("flow-name/deployment-name") of the ingest-batch flow: when given, every
-    # batch runs as its own flow run on that deployment's work pool (README "Scaling out").
-    "batch_deployment": ((str,), None, False),
-    # Seconds a batch's flow run may stay pending or running before it is taken as lost (its worker
-    # died) and submitted once more.
-    "batch_timeout": ((int, float), 0, True),
+    name: (types, *_BOUNDS[name]) for name, types in DEFAULT_KEYS.items()
 }
 
 # The warehouse location: NEWSFACTS_WAREHOUSE, else NEWSFACTS_DB (the older name), else the default.

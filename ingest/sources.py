@@ -145,7 +145,8 @@ def _check_url(url: object, *, where: str) -> None:
         raise SourcesFileError(f"{where}: {url!r} has a bad port") from exc
 
 
-# The keys of [defaults] and the types they take (the options of the same names).
+# The keys of [defaults] and the types they take (the options of the same names; every one is also a
+# NEWSFACTS_* setting, ingest.config.SETTINGS, which adds its bounds).
 DEFAULT_KEYS: dict[str, tuple[type, ...]] = {
     "delay": (int, float),
     "concurrency": (int,),
@@ -154,7 +155,11 @@ DEFAULT_KEYS: dict[str, tuple[type, ...]] = {
     "retries": (int,),
     "max_consecutive_failures": (int,),
     "batch_size": (int,),
+    # a Prefect deployment ("flow-name/deployment-name") of the ingest-batch flow: when given, every
+    # batch runs as its own flow run on that deployment's work pool (README "Scaling out")
     "batch_deployment": (str,),
+    # seconds a batch's flow run may stay pending or running before it is taken as lost (its worker
+    # died) and submitted once more
     "batch_timeout": (int, float),
 }
 
