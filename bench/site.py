@@ -88,12 +88,15 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, pages: list[bytes], count: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, pages: list[bytes], count: int, host: str = "127.0.0.1", timed: bool = False) -> None:
         super().__init__((host, 0), _Handler)
         self.pages = pages
         self.count = count
         self.served = 0
-        self.arrivals: list[float] = []  # time.monotonic() of every article request, in arrival order
+        # time.monotonic() of every article request, in arrival order, when timed (a benchmark of
+        # 100,000 pages measures its own memory, so it keeps none)
+        self.arrivals: list[float] = []
+        self.timed = timed
         self._lock = threading.Lock()
         self.base = f"http://{host}:{self.server_address[1]}"
 
@@ -120,20 +123,27 @@ class _Server(ThreadingHTTPServer):
             if n < self.count:
                 with self._lock:
                     self.served += 1
-                    self.arrivals.append(time.monotonic())
+                    if self.timed:
+                        self.arrivals.append(time.monotonic())
                 return self.pages[n % len(self.pages)] + b"<!-- p%d -->" % n, "text/html; charset=utf-8"
         return None, "text/plain"
 
 
 @contextmanager
 def serve_pages(
-    count: int, shared: Path = SHARED, *, pages: list[bytes] | None = None, host: str = "127.0.0.1"
+    count: int,
+    shared: Path = SHARED,
+    *,
+    pages: list[bytes] | None = None,
+    host: str = "127.0.0.1",
+    timed: bool = False,
 ) -> Iterator[BenchSite]:
     """Serve ``count`` pages on ``host`` (a loopback address) until the block ends.
 
-    The pages are the real benchmark pages unless ``pages`` are given.
+    The pages are the real benchmark pages unless ``pages`` are given; ``timed`` keeps the
+    arrival time of every article request (``site.server.arrivals``).
     """
-    server = _Server(pages if pages is not None else real_pages(shared), count, host)
+    server = _Server(pages if pages is not None else real_pages(shared), count, host, timed)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

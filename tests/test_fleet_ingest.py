@@ -79,7 +79,8 @@ SITES_SERVER = textwrap.dedent(
     hosts, count, out, stop = sys.argv[1].split(","), int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
     pages = demo_pages()
     with ExitStack() as stack:
-        sites = [stack.enter_context(serve_pages(count, pages=pages, host=host)) for host in hosts]
+        served = (serve_pages(count, pages=pages, host=host, timed=True) for host in hosts)
+        sites = [stack.enter_context(site) for site in served]
         print(json.dumps([site.base_url for site in sites]), flush=True)
         while True:
             seen = {site.host: list(site.server.arrivals) for site in sites}
