@@ -2,13 +2,16 @@
 
 1. per-page processing against ``trafilatura.extract`` alone, on the 181 real pages;
 2. Prefect's share of wall time: 1,000 pages through the flow and through the
-   same task functions without Prefect (fastest of two runs each, alternated);
+   same task functions without Prefect (the median of five rounds, alternated);
 3. end to end: N pages (default 10,000) from a loopback site into DuckDB,
    with pages/s and peak/final memory; with ``--pages 100000`` also the
    memory after every 10k pages and the highest reading over the first and last 10k;
 4. WARC backfill: a 10,000-record WARC file through the flow, in pages/s against
    fetching the same pages from loopback (step 3's run when it had 10,000 pages),
-   reading alone, and memory at each quarter of the file (``python -m bench.warc``).
+   reading alone, and memory at each quarter of the file (``python -m bench.warc``);
+5. scale-out on the lake: pages/s with one pool worker and with two, and Prefect's
+   share of a pool run against the same run without Prefect, medians of five
+   rotated repetitions (``python -m bench.scale_out``; needs PostgreSQL).
 
 Ends with one JSON line of the key figures. Other benchmarks:
 ``python -m bench.article_quality``, ``python -m bench.evaluate_facts`` (own-words dev
@@ -21,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 
-from bench.e2e import e2e, prefect_overhead, prefect_server
+from bench import scale_out
+from bench.e2e import e2e, prefect_overhead, prefect_server, prefect_share
 from bench.page_cost import page_cost
 from bench.warc import compare as warc_compare
 from bench.warc import figures as warc_figures
@@ -40,28 +45,37 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--warc-records", type=int, default=10_000, help="records in the WARC backfill run (0: skip it)"
     )
+    parser.add_argument(
+        "--scale-reps", type=int, default=5, help="repetitions of the scale-out run (0: skip it)"
+    )
     args = parser.parse_args(argv)
 
-    print("1/4 per-page processing vs trafilatura.extract (181 real pages, best of 3)…", flush=True)
+    print("1/5 per-page processing vs trafilatura.extract (181 real pages, best of 3)…", flush=True)
     cost = page_cost()
     with prefect_server() as env:
-        print(f"2/4 Prefect overhead ({args.overhead_pages:,} pages, with and without Prefect)…", flush=True)
+        print(f"2/5 Prefect overhead ({args.overhead_pages:,} pages, with and without Prefect)…", flush=True)
         plain, flow = prefect_overhead(args.overhead_pages, env=env)
-        print(f"3/4 end to end ({args.pages:,} pages)…", flush=True)
+        print(f"3/5 end to end ({args.pages:,} pages)…", flush=True)
         run = e2e(args.pages, env=env)
         warc = None
         if args.warc_records:
             print(
-                f"4/4 WARC backfill ({args.warc_records:,} records) vs fetching the same pages…", flush=True
+                f"4/5 WARC backfill ({args.warc_records:,} records) vs fetching the same pages…", flush=True
             )
             warc = warc_compare(args.warc_records, env, fetched=run)
-    overhead = max(0.0, (flow.seconds - plain.seconds) / flow.seconds)
+    scale = None
+    if args.scale_reps:
+        print("5/5 scale-out on the lake: one pool worker, two, and no Prefect…", flush=True)
+        scale = scale_out.figures(scale_out.measure(600, 3, 300, args.scale_reps))
+    overhead = prefect_share(plain, flow)
+    flow_s = statistics.median(r.seconds for r in flow)
+    plain_s = statistics.median(r.seconds for r in plain)
 
     rows = [
         ("per-page processing", f"{cost['ours_ms']:.1f} ms/page", f"{cost['ratio']:.2f}x trafilatura.extract "
          f"({cost['trafilatura_ms']:.1f} ms/page)"),
-        (f"Prefect share, {flow.pages:,} pages", f"{overhead:.1%} of wall time",
-         f"flow {flow.seconds:.1f} s vs same tasks without Prefect {plain.seconds:.1f} s (best of 2)"),
+        (f"Prefect share, {flow[0].pages:,} pages", f"{overhead:.1%} of wall time",
+         f"flow {flow_s:.1f} s vs same tasks without Prefect {plain_s:.1f} s (medians of {len(flow)})"),
         (f"end to end, {run.pages:,} pages", f"{run.pages / run.seconds:.1f} pages/s",
          f"{run.seconds:.0f} s, {run.articles:,} articles"),
         ("memory (process + workers)", f"peak {run.rss_mb_peak:.0f} MB", f"final {run.rss_mb_final:.0f} MB"),
@@ -76,6 +90,15 @@ def main(argv: list[str] | None = None) -> None:
     if warc is not None:
         rows += warc_rows(*warc)
         figures |= warc_figures(*warc)
+    if scale is not None:
+        rows += [
+            ("scale-out, one pool worker", f"{scale['pages_per_s_1_worker']:.1f} pages/s",
+             f"two workers {scale['pages_per_s_2_workers']:.1f} pages/s = {scale['speedup_2_workers']:.2f}x"),
+            ("Prefect share, pool run", f"{scale['prefect_share_pool']:.1%} of wall time",
+             f"one worker vs the library alone {scale['pages_per_s_plain']:.1f} pages/s (medians of "
+             f"{scale['repetitions']})"),
+        ]  # fmt: skip
+        figures |= {f"scale_{k}": v for k, v in scale.items()}
     if args.pages >= 100_000:
         by_10k = [run.rss_at(n) or run.rss_mb_final for n in range(10_000, run.pages + 1, 10_000)]
         at_10k, at_100k = by_10k[0], by_10k[9]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -181,12 +182,14 @@ def e2e(pages: int, *, env: dict[str, str]) -> RunFigures:
         return run_ingest("prefect", site, env)
 
 
-def prefect_overhead(pages: int, *, env: dict[str, str], rounds: int = 2) -> tuple[RunFigures, RunFigures]:
-    """The same pages with and without Prefect, in the same session: the fastest of ``rounds`` each.
+def prefect_overhead(
+    pages: int, *, env: dict[str, str], rounds: int = 5
+) -> tuple[list[RunFigures], list[RunFigures]]:
+    """The same pages with and without Prefect, in the same session, ``rounds`` times each.
 
     A 1,000-page run varies by ±2 s from one try to the next on a busy 2-core machine, as much as
     the difference being measured; so the runs alternate (plain, flow, flow, plain, …) to spread
-    any drift evenly, and each side keeps its fastest.
+    any drift evenly, and the caller reports the median share over the rounds.
     """
     plain: list[RunFigures] = []
     flow: list[RunFigures] = []
@@ -195,4 +198,9 @@ def prefect_overhead(pages: int, *, env: dict[str, str], rounds: int = 2) -> tup
             order = ("plain", "prefect") if n % 2 == 0 else ("prefect", "plain")
             for mode in order:
                 (plain if mode == "plain" else flow).append(run_ingest(mode, site, env))
-    return min(plain, key=lambda r: r.seconds), min(flow, key=lambda r: r.seconds)
+    return plain, flow
+
+
+def prefect_share(plain: list[RunFigures], flow: list[RunFigures]) -> float:
+    """The median over rounds of ``1 - plain / flow`` wall time (round n's runs were made side by side)."""
+    return statistics.median(max(0.0, 1 - p.seconds / f.seconds) for p, f in zip(plain, flow, strict=True))

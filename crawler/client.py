@@ -171,6 +171,9 @@ class Fetcher:
 
     async def __aexit__(self, *exc: object) -> None:
         await self._client.aclose()
+        release = getattr(self.gate, "release_idle", None)  # a gate that keeps slots between fetches
+        if release is not None:
+            await release()
 
     # -- one request -------------------------------------------------------
     async def fetch(

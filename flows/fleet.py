@@ -8,7 +8,12 @@ global concurrency limits instead, two per host, created on first use:
 - ``host:<host>``: a concurrency limit of ``per_host_concurrency`` slots.
   A fetch holds one slot under a lease (60 s, renewed by Prefect every 45 s
   while held); a killed worker's slot comes back when its lease runs out and
-  the server's lease sweep (every 15 s by default) revokes it.
+  the server's lease sweep (every 15 s by default) revokes it. A slot a
+  fetch is done with stays with its event loop for the next fetch to the
+  same host (``LINGER_S``, at most ``MAX_HOLD_S`` in all, and back to the
+  server when the fetcher closes): a batch fetching one site asks the server
+  once per slot, not twice per page, and fleet-wide no more requests are in
+  flight to a host than it has slots.
 - ``host-rate:<host>``: a rate limit of one slot that decays at ``1/delay``
   per second, so request starts to the host are at least ``delay`` apart.
 
@@ -27,9 +32,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
+from uuid import UUID
 
+import httpx
 from prefect.client.orchestration import get_client
-from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, concurrency, rate_limit
+from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, rate_limit
 from prefect.exceptions import ObjectAlreadyExists
 
 from crawler.politeness import HostGateError, HostPacer, SharedSlots, Sleep, register_gate
@@ -44,6 +51,8 @@ LEASE_S = 60.0  # the shortest lease the server grants
 # that comes early is refused and retried only after the server's Retry-After (about the delay
 # again, with jitter), which stretches the spacing by half on average.
 _LOCAL_MARGIN_S = 0.01
+LINGER_S = 0.5  # a slot waits this long for its loop's next fetch to the host before going back
+MAX_HOLD_S = 20.0  # then it goes back to the server, so that other workers get their turn
 _BANNED = str.maketrans({c: "_" for c in "/%&><"})  # characters Prefect refuses in a limit's name
 
 
@@ -80,6 +89,8 @@ class FleetGate:
         self._ensuring: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._ensured: dict[str, tuple[int, float]] = {}  # limit name -> (slots, decay per second)
+        # slots held from the server but not in use, per (event loop, host): (lease, taken, idle since)
+        self._idle: dict[tuple[int, str], list[_Held]] = {}
 
     def _wanted(self, name: str, limit: int, decay: float) -> tuple[int, float] | None:
         """The numbers the server's limit must have (the strictest seen here), or None if it has them."""
@@ -145,26 +156,95 @@ class FleetGate:
     @asynccontextmanager
     async def _hold_fleet(self, host: str, limit: int) -> AsyncIterator[None]:
         name = concurrency_limit_name(host)
-
-        async def take() -> AbstractAsyncContextManager[None]:
-            held = concurrency(
-                name,
-                lease_duration=self.lease_duration_s,
-                timeout_seconds=self.timeout_s,
-                strict=True,
-                raise_on_lease_renewal_failure=False,  # a missed renewal must not cancel a fetch
-            )
-            await held.__aenter__()
-            return held
-
-        held = await self._acquire(name, limit, 0.0, take)
+        loop = asyncio.get_running_loop()
+        key = (id(loop), host)
+        slot, stale = self._reuse(key)
+        for old in stale:
+            await _release(old)
+        if slot is None:
+            slot = await self._acquire(name, limit, 0.0, lambda: self._take(name))
         try:
             yield
         finally:
+            now = time.monotonic()
+            if now - slot.taken < MAX_HOLD_S:
+                slot.idle_since = now
+                with self._lock:
+                    self._idle.setdefault(key, []).append(slot)
+                loop.call_later(LINGER_S, lambda: loop.create_task(self._release_idle(key, LINGER_S)))
+            else:
+                await _release(slot)
+
+    async def _take(self, name: str) -> _Held:
+        """One slot of ``name`` under a lease, kept alive by a renewal task until released.
+
+        Asked of the server directly (not through ``prefect.concurrency``'s context manager),
+        because a slot outlives the fetch that took it and is given back by another task.
+        """
+        deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
+        async with get_client() as client:
+            while True:
+                try:
+                    response = await client.increment_concurrency_slots_with_lease(
+                        names=[name], slots=1, mode="concurrency", lease_duration=self.lease_duration_s
+                    )
+                    break
+                except httpx.HTTPStatusError as exc:
+                    if exc.response.status_code != 423:  # 423 Locked: every slot is taken, ask again
+                        raise ConcurrencySlotAcquisitionError(f"{name!r}: {exc}") from exc
+                    wait = float(exc.response.headers.get("Retry-After", "0.1") or 0.1)
+                    if deadline is not None and time.monotonic() + wait > deadline:
+                        raise TimeoutError(name) from None
+                    await asyncio.sleep(wait)
+        body = response.json()
+        if not body.get("limits"):  # strict: a missing limit is an error, never a silent pass
+            raise ConcurrencySlotAcquisitionError(f"the limit {name!r} does not exist")
+        lease_id = UUID(str(body["lease_id"]))
+        renewal = asyncio.get_running_loop().create_task(self._renew(name, lease_id))
+        now = time.monotonic()
+        return _Held(name, lease_id, renewal, now)
+
+    async def _renew(self, name: str, lease_id: UUID) -> None:
+        """Renew the lease at three quarters of its length until cancelled (the slot given back)."""
+        while True:
+            await asyncio.sleep(self.lease_duration_s * 0.75)
             try:
-                await held.__aexit__(None, None, None)  # releases the lease, whatever the fetch did
-            except Exception as exc:
-                log.warning("could not release a slot of %r (its lease runs out instead): %s", name, exc)
+                async with get_client() as client:
+                    await client.renew_concurrency_lease(lease_id, lease_duration=self.lease_duration_s)
+            except Exception as exc:  # a missed renewal must not cancel a fetch: the next may work
+                log.warning("could not renew a slot of %r: %s", name, exc)
+
+    def _reuse(self, key: tuple[int, str]) -> tuple[_Held | None, list[_Held]]:
+        """A slot this loop holds for the host and is not using, if one is young enough; and the
+        idle ones found too old, for the caller to give back."""
+        stale: list[_Held] = []
+        with self._lock:
+            idle = self._idle.get(key, [])
+            while idle:
+                slot = idle.pop()
+                if time.monotonic() - slot.taken < MAX_HOLD_S:
+                    return slot, stale
+                stale.append(slot)
+        return None, stale
+
+    async def _release_idle(self, key: tuple[int, str] | None, older_than: float = 0.0) -> None:
+        """Give back to the server the slots of ``key`` (every key of this loop if None) idle that long."""
+        loop_id = id(asyncio.get_running_loop())
+        now = time.monotonic()
+        with self._lock:
+            going: list[_Held] = []
+            for k, idle in list(self._idle.items()):
+                if (k == key) if key is not None else k[0] == loop_id:
+                    going += [s for s in idle if now - s.idle_since >= older_than - 1e-3]
+                    self._idle[k] = [s for s in idle if now - s.idle_since < older_than - 1e-3]
+                    if not self._idle[k]:
+                        del self._idle[k]
+        for slot in going:
+            await _release(slot)
+
+    async def release_idle(self) -> None:
+        """Give back every slot this event loop holds and is not using (a fetcher closing)."""
+        await self._release_idle(None)
 
     async def space(self, host: str, delay_s: float) -> None:
         if delay_s <= 0:
@@ -185,6 +265,29 @@ class FleetGate:
             if len(self._granted) > 10_000:  # forget hosts not started for a while
                 horizon = time.monotonic() - 3600
                 self._granted = {h: t for h, t in self._granted.items() if t > horizon}
+
+
+class _Held:
+    """One slot of a host's limit that this process holds under a lease, and the lease's renewal."""
+
+    __slots__ = ("idle_since", "lease_id", "name", "renewal", "taken")
+
+    def __init__(self, name: str, lease_id: UUID, renewal: asyncio.Task[None], taken: float) -> None:
+        self.name = name
+        self.lease_id = lease_id
+        self.renewal = renewal
+        self.taken = taken
+        self.idle_since = taken
+
+
+async def _release(slot: _Held) -> None:
+    """Give the slot back to the server (its lease runs out instead if the server does not answer)."""
+    slot.renewal.cancel()
+    try:
+        async with get_client() as client:
+            await client.release_concurrency_slots_with_lease(slot.lease_id)
+    except Exception as exc:
+        log.warning("could not release a slot of %r (its lease runs out instead): %s", slot.name, exc)
 
 
 _FLEET: FleetGate | None = None

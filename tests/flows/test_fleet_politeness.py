@@ -282,6 +282,7 @@ def test_a_limit_deleted_while_a_worker_runs_is_made_again(prefect_api: None) ->
         gate = FleetGate(timeout_s=10)
         async with gate.hold(host, 3):
             await gate.space(host, 0.5)
+        await gate.release_idle()  # as a fetcher does when it closes: the slot kept for reuse goes back
         async with get_client() as client:
             for name in names:
                 await client.delete_global_concurrency_limit_by_name(name)
@@ -353,3 +354,36 @@ def _worker(job: dict[str, Any]) -> None:
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker(json.loads(sys.argv[1]))
+
+
+def test_a_slot_kept_between_fetches_still_counts_and_goes_back_when_the_fetcher_closes(
+    prefect_api: None,
+) -> None:
+    from prefect.client.orchestration import get_client
+
+    from flows.fleet import LINGER_S, FleetGate, concurrency_limit_name
+
+    host = f"kept-{os.getpid()}.test"
+    name = concurrency_limit_name(host)
+
+    async def active() -> int:
+        async with get_client() as client:
+            return (await client.read_global_concurrency_limit_by_name(name)).active_slots
+
+    async def scenario() -> list[int]:
+        gate = FleetGate(timeout_s=10)
+        seen = []
+        async with gate.hold(host, 2):
+            seen.append(await active())
+        seen.append(await active())  # kept for this loop's next fetch to the host: still taken
+        async with gate.hold(host, 2):  # the kept slot is used again, no second one is taken
+            seen.append(await active())
+        await gate.release_idle()
+        seen.append(await active())
+        async with gate.hold(host, 2):
+            pass
+        await asyncio.sleep(LINGER_S + 0.5)  # unused for longer than the linger: back to the server
+        seen.append(await active())
+        return seen
+
+    assert asyncio.run(scenario()) == [1, 1, 1, 0, 0]
