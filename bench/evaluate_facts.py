@@ -19,6 +19,7 @@ import json
 import sys
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -279,6 +280,35 @@ def _line(name: str, counts: Counts) -> str:
     )
 
 
+def miss_cause(label: LabelledFact, unmatched: Sequence[FactLike]) -> str:
+    """Why a label was missed: no unmatched prediction of its type, or the fields that differ in the
+    nearest one (fewest differing fields among actor, country and amount)."""
+    best: list[str] | None = None
+    for fact in unmatched:
+        if fact.type != label.type:
+            continue
+        differ = [
+            name
+            for name, same in (
+                ("actor", _actor_key(fact.actor) == _actor_key(label.actor)),
+                ("country", fact.target_country == label.target_country),
+                ("amount", (fact.amount is None) == (label.amount is None)),
+            )
+            if not same
+        ] or ["amount value"]
+        if best is None or len(differ) < len(best):
+            best = differ
+    return "no candidate of its type" if best is None else "other " + " + ".join(best)
+
+
+def miss_causes(report: Report) -> Counter[str]:
+    """How many misses each :func:`miss_cause` explains."""
+    unmatched: dict[str, list[Fact]] = {}
+    for article_id, fact in report.false_positives:
+        unmatched.setdefault(article_id, []).append(fact)
+    return Counter(miss_cause(label, unmatched.get(article_id, [])) for article_id, label in report.misses)
+
+
 def format_report(report: Report, *, quiet: bool = False) -> str:
     """The report as text: summary lines, then misses and false positives."""
     lines = [f"articles: {report.articles}", _line("overall", report.overall), "", "per type:"]
@@ -288,6 +318,9 @@ def format_report(report: Report, *, quiet: bool = False) -> str:
     lines += ["", f"negatives with facts: {report.negatives_with_facts or 'none'}"]
     if quiet:
         return "\n".join(lines)
+    causes = miss_causes(report)
+    lines += ["", "misses by cause (the nearest unmatched prediction in the same article):"]
+    lines += [f"  {cause:<28} {n:4d}" for cause, n in causes.most_common()]
     lines += ["", f"misses ({len(report.misses)}):"]
     for article_id, label in report.misses:
         lines.append(

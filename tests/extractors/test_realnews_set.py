@@ -172,3 +172,17 @@ def test_the_corpus_date_field_is_not_article_text() -> None:
         == "The House approved the bill on Saturday. Its date 2024-04-21 vote follows."
     )
     assert rn.article_text("The House approved it.") == "The House approved it."
+
+
+def test_a_miss_is_explained_by_the_nearest_unmatched_prediction() -> None:
+    from bench.evaluate_facts import LabelledFact, miss_cause
+
+    label = LabelledFact("investment", "Microsoft", "JP", 2.9e9, "USD", False, "")
+    same_but_country = LabelledFact("investment", "Microsoft", None, 2.9e9, "USD", False, "")
+    other_actor_and_country = LabelledFact("investment", "Oracle", None, 8e9, "USD", False, "")
+    other_type = LabelledFact("facility", "Microsoft", "JP", None, None, False, "")
+
+    assert miss_cause(label, []) == "no candidate of its type"
+    assert miss_cause(label, [other_type]) == "no candidate of its type"
+    assert miss_cause(label, [other_actor_and_country, same_but_country]) == "other country"
+    assert miss_cause(label, [other_actor_and_country]) == "other actor + country"
