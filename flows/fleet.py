@@ -33,11 +33,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
 from uuid import UUID
-
-import httpx
 from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, rate_limit
-from prefect.exceptions import ObjectAlreadyExists
+from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 
 from crawler.politeness import HostGateError, HostPacer, SharedSlots, Sleep, register_gate
 
@@ -189,7 +187,7 @@ class FleetGate:
                         names=[name], slots=1, mode="concurrency", lease_duration=self.lease_duration_s
                     )
                     break
-                except httpx.HTTPStatusError as exc:
+                except PrefectHTTPStatusError as exc:
                     if exc.response.status_code != 423:  # 423 Locked: every slot is taken, ask again
                         raise ConcurrencySlotAcquisitionError(f"{name!r}: {exc}") from exc
                     wait = float(exc.response.headers.get("Retry-After", "0.1") or 0.1)
