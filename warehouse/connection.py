@@ -315,12 +315,15 @@ def run_lock(db_path: str, *, wait_s: float = 0.0) -> Iterator[None]:
     backfill started during the nightly run waits (up to ``wait_s``) or stops
     with a clear error instead of interleaving its batches. The OS releases
     the lock when the process dies, so a killed run never leaves it behind.
+    On a lake the lock is a PostgreSQL advisory lock instead
+    (:func:`warehouse.lake.run_lock`), held for every machine.
     """
-    if db_path == ":memory:" or is_lake(db_path):
-        # A lake is written from many machines: a local flock would not see them, and one
-        # run at a time across the fleet is the orchestrator's to enforce (a Prefect global
-        # concurrency limit in the Prefect shell). Concurrent writers are safe anyway.
+    if db_path == ":memory:":
         yield
+        return
+    if is_lake(db_path):  # written from many machines: a lock in the lake's PostgreSQL catalog
+        with lake.run_lock(parse_location(db_path), wait_s=wait_s):
+            yield
         return
     try:
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)

@@ -30,10 +30,14 @@ while they do. What differs from the embedded file (:mod:`warehouse.connection`)
   back and re-run whole (:func:`warehouse.connection.retry_conflicts`), now
   seeing the other's rows. Writers are serialised at commit, not while they
   prepare their batch.
-* **No publish, no run lock.** Readers see each commit (DuckLake snapshots);
-  there is no working copy to swap. One run per warehouse cannot be a local
-  ``flock`` across machines: the fleet-wide limit belongs to the
-  orchestrator (a Prefect global concurrency limit).
+* **No publish; the run lock is in PostgreSQL.** Readers see each commit
+  (DuckLake snapshots); there is no working copy to swap. One loading run per
+  lake cannot be a local ``flock`` across machines, so :func:`run_lock` takes
+  a PostgreSQL advisory lock in the lake's catalog database, held by an open
+  transaction on a connection of its own for the whole run: a run started on
+  another machine meanwhile waits or stops with one line, and a killed run's
+  lock goes with its connection. The batches of a run, on any worker, load
+  under their planning run's lock and take none themselves.
 """
 
 from __future__ import annotations
@@ -120,12 +124,54 @@ def _attach(con: duckdb.DuckDBPyConnection, loc: Location, *, read_only: bool) -
         except duckdb.Error as exc:
             text = str(exc)
             # two processes creating a new lake's catalog tables at once: the loser retries
-            racing = "duplicate key" in text or "already exists" in text or "conflict" in text.lower()
+            # (a reader attaching while the first writer is still creating them sees a half-made lake)
+            racing = any(
+                word in text.lower()
+                for word in ("duplicate key", "already exists", "conflict", "existing ducklake")
+            )
             if not racing or attempt == _ATTACH_ATTEMPTS - 1:
                 raise DatabaseUnusable(
                     f"cannot attach the lake {_shown(loc)}: {_first_line(exc)}", db_path=loc.text
                 ) from exc
             time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+
+
+RUN_LOCK_KEY = 0x6E657773_66616374  # "newsfact": the advisory lock key of a lake's loading run
+
+
+@contextmanager
+def run_lock(loc: Location, *, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the lake's run lock (see the module docstring) for the block; :class:`WarehouseBusy`
+    if another run holds it for longer than ``wait_s``."""
+    assert loc.catalog is not None
+    con = duckdb.connect()
+    try:
+        load_extensions(con, ("postgres",))
+        try:
+            con.execute(f"ATTACH {sql_literal(loc.catalog)} AS run_lock_catalog (TYPE postgres)")
+            con.execute("BEGIN")
+            ask = f"SELECT pg_try_advisory_xact_lock({RUN_LOCK_KEY})"
+            query = f"SELECT * FROM postgres_query('run_lock_catalog', {sql_literal(ask)})"
+            deadline = time.monotonic() + wait_s
+            while not _fetched_true(con, query):
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"another run is loading {_shown(loc)}; try again when it has finished",
+                        db_path=loc.text,
+                    )
+                time.sleep(0.5)
+        except duckdb.Error as exc:
+            raise DatabaseUnusable(
+                f"cannot take the run lock of the lake {_shown(loc)}: {_first_line(exc)}", db_path=loc.text
+            ) from exc
+        yield
+    finally:
+        con.close()  # ends the transaction, and with it the lock
+
+
+def _fetched_true(con: duckdb.DuckDBPyConnection, query: str) -> bool:
+    row = con.execute(query).fetchone()
+    return bool(row and row[0])
 
 
 def _open(loc: Location, *, read_only: bool) -> duckdb.DuckDBPyConnection:

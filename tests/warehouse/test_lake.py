@@ -23,6 +23,7 @@ from bench.postgres import free_port
 from warehouse import (
     BadLocation,
     DatabaseUnusable,
+    WarehouseBusy,
     WarehouseError,
     check_database,
     finish_run,
@@ -279,10 +280,40 @@ def test_a_reader_of_trend_views_never_fails_while_writers_commit(lake_location:
     assert len(seen) > 1  # the reader saw the lake change under it
 
 
-def test_a_lake_has_no_publish_and_no_local_run_lock(lake_location: str) -> None:
+def test_a_lake_has_no_publish_and_one_loading_run_at_a_time(lake_location: str) -> None:
     assert publish(lake_location) is False
-    with run_lock(lake_location), run_lock(lake_location):  # two at once: a fleet-wide lock is not ours
+    busy = pytest.raises(WarehouseBusy, match=r"^another run is loading ducklake:postgres:.*; try again")
+    with run_lock(lake_location), busy, run_lock(lake_location):
         pass
+    with run_lock(lake_location):  # given back when the run ended
+        pass
+
+
+def test_a_killed_run_leaves_no_lake_lock_behind(lake_location: str) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, lake_location], stdout=subprocess.PIPE, text=True
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(WarehouseBusy), run_lock(lake_location, wait_s=0.5):
+            pass  # another process, as another machine would be, is refused
+    finally:
+        holder.kill()
+        holder.wait()
+    with run_lock(lake_location, wait_s=10.0):  # the server dropped the lock with the connection
+        pass
+
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys, time
+    from warehouse import run_lock
+
+    with run_lock(sys.argv[1]):
+        print("held", flush=True)
+        time.sleep(600)
+    """
+)
 
 
 def test_analysts_read_the_lake_with_plain_duckdb(lake_location: str) -> None:
