@@ -37,7 +37,7 @@ from ingest.config import IngestConfig
 from ingest.discovery import Discovery, discover
 from ingest.errors import RunFailed
 from ingest.health import Drift, detect_drift, settle_status
-from ingest.pipeline import BatchOutcome, extract_pages, fetch_pages, load_batch
+from ingest.pipeline import BatchOutcome, fetch_and_extract, load_batch
 from ingest.sources import SourceSpec
 from ingest.warc import WarcFileOutcome
 from report import ReportSummary, write_report
@@ -131,12 +131,12 @@ async def ingest_batch_async(spec: BatchSpec) -> BatchOutcome:
 
     URLs in and counts out: page bodies never leave the unit of work, so run
     memory stays flat and the batch can run on any worker. Fetch faults are
-    retried inside the fetcher, per URL; extraction runs in a thread so the
-    event loop stays responsive.
+    retried inside the fetcher, per URL; extraction runs in a thread, a chunk
+    at a time while the next chunk is fetched, so the event loop stays
+    responsive and the core busy.
     """
     policy = policy_for(spec.policy, spec.source)
-    fetched = await fetch_pages(spec.source, list(spec.urls), policy, spec.warehouse, spec.run_id)
-    records = await asyncio.to_thread(extract_pages, spec.source.name, fetched)
+    records = await fetch_and_extract(spec.source, list(spec.urls), policy, spec.warehouse, spec.run_id)
     return await asyncio.to_thread(load_batch, spec.source.name, records, spec.warehouse, spec.run_id)
 
 

@@ -346,7 +346,7 @@ def test_real_pages_from_a_warc_file_load_as_the_same_rows_as_fetched_ones(tmp_p
     import asyncio
 
     from bench.site import serve_pages
-    from ingest.pipeline import extract_pages, fetch_pages, load_batch
+    from ingest.pipeline import fetch_and_extract, load_batch
     from tests.conftest import require_benchmark
 
     require_benchmark("article-body")
@@ -356,10 +356,10 @@ def test_real_pages_from_a_warc_file_load_as_the_same_rows_as_fetched_ones(tmp_p
         source = SourceSpec(name="archive", kind="urls", urls=tuple(urls), allow_hosts=(site.host,))
         policy = FetchPolicy(per_host_delay_s=0.0, allow_hosts=frozenset({site.host}))
         fetched_db = tmp_path / "fetched.duckdb"
-        batch = asyncio.run(fetch_pages(source, urls, policy, str(fetched_db), "run-1"))
-        load_batch("archive", extract_pages("archive", batch), str(fetched_db), "run-1")
+        records = asyncio.run(fetch_and_extract(source, urls, policy, str(fetched_db), "run-1"))
+        load_batch("archive", records, str(fetched_db), "run-1")
         publish(str(fetched_db))
-        bodies = {r.url: r.body for r in batch.results}
+        bodies = {r.url: r.body for r in records}
     now = datetime.now().replace(microsecond=0)
     path = tmp_path / "real.warc.gz"
     write_warc(path, [ArchivedPage(url, body, now) for url, body in bodies.items() if body is not None])
