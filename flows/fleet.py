@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
 from uuid import UUID
+
 from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, rate_limit
 from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError

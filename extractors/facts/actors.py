@@ -272,8 +272,7 @@ def choose_actors(
         )
     ]
     if rule.counterpart_role and not any(
-        m.actor is not None and rule.counterpart_role in m.actor.roles
-        for m in (*mentions, *earlier)
+        m.actor is not None and rule.counterpart_role in m.actor.roles for m in (*mentions, *earlier)
     ):
         return None  # a licence needs a licensee: no AI developer named, no deal
     fitting = [m for m in usable if m.actor is not None and m.actor.kind in rule.actor_kinds]
