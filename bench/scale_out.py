@@ -168,9 +168,9 @@ def figures(runs: dict[str, list[tuple[int, float]]]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale_out", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", type=int, default=600, help="pages per site (default 600)")
+    parser.add_argument("--pages", type=int, default=1200, help="pages per site (default 1,200)")
     parser.add_argument("--sites", type=int, default=3, help="loopback sites, one host each (default 3)")
-    parser.add_argument("--batch-size", type=int, default=300, help="pages per batch flow run (default 300)")
+    parser.add_argument("--batch-size", type=int, default=600, help="pages per batch flow run (default 600)")
     parser.add_argument("--reps", type=int, default=5, help="repetitions of each mode (default 5)")
     parser.add_argument("--child", choices=["pool", "plain"], help=argparse.SUPPRESS)
     parser.add_argument("--lake", help=argparse.SUPPRESS)
