@@ -7,7 +7,7 @@ failure. ``Fetcher.fetch_page`` wraps it for the pipeline: robots.txt, host
 pacing and concurrency (kept by a :class:`HostGate`), conditional GET,
 retries of transient errors with exponential backoff and jitter (honouring
 ``Retry-After``), and it never raises: every outcome, good or bad, is a
-:class:`FetchResult` with a reason code.
+:class:`PageRecord` with a reason code.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import socket
 import ssl
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
@@ -46,37 +46,15 @@ from crawler.guard import AddressPolicy
 from crawler.policy import FetchPolicy
 from crawler.politeness import ROBOTS, SLOTS, HostGate, HostGateError, RobotsRules, gate_for
 from crawler.transport import BlockedConnection, GuardedTransport
+from warehouse.records import PageRecord
 
 log = logging.getLogger(__name__)
 
 Accept = Literal["html", "feed", "any"]
-FetchStatus = Literal["fetched", "unchanged", "failed", "skipped"]
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _FEED_TYPES = ("xml", "rss", "atom", "text/plain", "text/html", "application/octet-stream")
 _REDIRECTS = (301, 302, 303, 307, 308)
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """The outcome of fetching one URL; ``body`` only when ``status == "fetched"``."""
-
-    url: str
-    status: FetchStatus
-    checked_at: datetime
-    final_url: str | None = None
-    http_status: int | None = None
-    content_type: str | None = None
-    charset: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    body: bytes | None = None
-    fetched_at: datetime | None = None
-    reason: str | None = None
-    detail: str | None = None
-    transient: bool = False  # a failure that a later try might not meet (the error tree decides)
-    attempts: int = 1
-    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -183,7 +161,7 @@ class Fetcher:
         accept: Accept = "html",
         etag: str | None = None,
         last_modified: str | None = None,
-    ) -> FetchResult:
+    ) -> PageRecord:
         """One GET with redirects followed by hand; raises :class:`FetchError`."""
         headers = {}
         if etag:
@@ -203,7 +181,7 @@ class Fetcher:
                 raise FetchTimeout(
                     f"no complete response within {self.policy.total_timeout_s:.0f}s", url=current
                 ) from exc
-            if isinstance(result, FetchResult):
+            if isinstance(result, PageRecord):
                 return result
             target = urljoin(current, result)
             if target in seen:
@@ -214,8 +192,8 @@ class Fetcher:
 
     async def _get_once(
         self, url: str, current: str, headers: dict[str, str], accept: Accept
-    ) -> FetchResult | str:
-        """A FetchResult, or the Location of a redirect to follow."""
+    ) -> PageRecord | str:
+        """A PageRecord, or the Location of a redirect to follow."""
         try:
             async with self._client.stream("GET", current, headers=headers) as resp:
                 status = resp.status_code
@@ -223,7 +201,7 @@ class Fetcher:
                     return resp.headers["location"]
                 self._raise_for_status(resp, current)
                 if status == 304:
-                    return FetchResult(
+                    return PageRecord(
                         url=url, status="unchanged", checked_at=_now(), final_url=current,
                         http_status=304, etag=resp.headers.get("etag"),
                         last_modified=resp.headers.get("last-modified"),
@@ -233,7 +211,7 @@ class Fetcher:
                 body = await self._read_body(resp, current)
                 if accept == "html" and _looks_binary(body):
                     raise NotHTML("the body is binary despite its content type", url=current)
-                return FetchResult(
+                return PageRecord(
                     url=url, status="fetched", checked_at=_now(), final_url=current,
                     http_status=status, content_type=media or None, charset=charset,
                     etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"),
@@ -320,21 +298,21 @@ class Fetcher:
         last_modified: str | None = None,
         accept: Accept = "html",
         delay_s: float | None = None,
-    ) -> FetchResult:
+    ) -> PageRecord:
         """Fetch politely with retries; every outcome comes back as a result."""
         try:
             return await self._fetch_page(url, etag, last_modified, accept, delay_s)
         except HostGateError as exc:
             # the page was not requested: a later run fetches it once the gate answers again
             log.warning("failed %s: the host gate did not answer: %s", url, exc)
-            return FetchResult(
+            return PageRecord(
                 url=url, status="failed", checked_at=_now(), reason="host_gate", detail=str(exc),
                 transient=True, attempts=0,
             )  # fmt: skip
 
     async def _fetch_page(
         self, url: str, etag: str | None, last_modified: str | None, accept: Accept, delay_s: float | None
-    ) -> FetchResult:
+    ) -> PageRecord:
         delay = self.policy.per_host_delay_s if delay_s is None else delay_s
         host = urlsplit(url).netloc.lower()
         attempts = 0
@@ -349,7 +327,7 @@ class Fetcher:
                     return self._failed(url, exc, attempts)
                 if rules.host_failure:
                     log.info("failed %s: %s", url, rules.unreachable)
-                    return FetchResult(
+                    return PageRecord(
                         url=url, status="failed", checked_at=_now(), reason=rules.host_failure,
                         detail=rules.unreachable, transient=True, attempts=1,
                     )  # fmt: skip
@@ -357,7 +335,7 @@ class Fetcher:
                     reason = "robots_unreachable" if rules.unreachable else "robots"
                     detail = rules.unreachable or "disallowed by robots.txt"
                     log.info("skip %s: %s", url, detail)
-                    return FetchResult(
+                    return PageRecord(
                         url=url, status="skipped", checked_at=_now(), reason=reason, detail=detail,
                         attempts=0,
                     )  # fmt: skip
@@ -391,9 +369,9 @@ class Fetcher:
         return random.uniform(ceiling / 2, ceiling)  # "equal jitter"
 
     @staticmethod
-    def _failed(url: str, exc: FetchError, attempts: int) -> FetchResult:
+    def _failed(url: str, exc: FetchError, attempts: int) -> PageRecord:
         log.info("failed %s: %s (%s)", url, exc.reason, exc)
-        return FetchResult(
+        return PageRecord(
             url=url, status="failed", checked_at=_now(), reason=exc.reason, detail=str(exc),
             transient=isinstance(exc, TransientFetchError), attempts=attempts,
         )  # fmt: skip
@@ -404,7 +382,7 @@ class Fetcher:
         *,
         validators: Mapping[str, tuple[str | None, str | None]] | None = None,
         delay_s: float | None = None,
-    ) -> list[FetchResult]:
+    ) -> list[PageRecord]:
         """Fetch all ``urls`` concurrently within the policy's limits, in input order."""
         known = validators or {}
         tasks = [

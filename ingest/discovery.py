@@ -11,11 +11,12 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from crawler.client import Fetcher, FetchResult
+from crawler.client import Fetcher
 from crawler.errors import FetchError, NotHTML, PermanentFetchError, TransientFetchError
 from extractors.links import LinkEntry, NotAFeed, autodiscover_feeds, parse_feed, parse_sitemap
 from extractors.urls import canonicalise_url
 from ingest.sources import SourceSpec
+from warehouse.records import PageRecord
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class Discovery:
     listings_fetched: int
 
 
-def _raise_for(result: FetchResult) -> bytes:
+def _raise_for(result: PageRecord) -> bytes:
     """Turn a failed listing fetch into its error so the task can retry transient ones."""
     if result.status == "fetched" and result.body is not None:
         return result.body

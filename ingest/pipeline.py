@@ -17,7 +17,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from crawler import Fetcher, FetchPolicy, FetchResult
+from crawler import Fetcher, FetchPolicy
 from ingest.processing import records_for
 from ingest.sources import SourceSpec
 from warehouse import KnownPage, PageRecord, known_pages, load_pages
@@ -25,7 +25,7 @@ from warehouse import KnownPage, PageRecord, known_pages, load_pages
 
 @dataclass(frozen=True, slots=True)
 class FetchedBatch:
-    results: list[FetchResult]
+    results: list[PageRecord]
     known: dict[str, KnownPage]
 
 

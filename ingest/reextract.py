@@ -16,29 +16,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from crawler.client import FetchResult
 from extractors import EXTRACTOR_VERSION
 from ingest.processing import record_for
 from warehouse import finish_run, load_pages, refresh_events, start_run
 from warehouse.stored import iter_stored_pages, stale_page_urls
 
 log = logging.getLogger(__name__)
-
-
-def _as_result(page: Any) -> FetchResult:
-    return FetchResult(
-        url=page.url,
-        status="fetched",
-        checked_at=page.fetched_at or datetime.now(),
-        final_url=page.final_url,
-        http_status=200,
-        content_type=page.content_type,
-        charset=page.charset,
-        etag=page.etag,
-        last_modified=page.last_modified,
-        body=page.body,
-        fetched_at=page.fetched_at,
-    )
 
 
 def reextract_pages(
@@ -64,7 +47,7 @@ def reextract_pages(
             log.warning("%d stored pages have no body in the archive, kept as they are: %s", len(lost),
                         ", ".join(lost[:5]) + (" …" if len(lost) > 5 else ""))  # fmt: skip
             counts["missing"] += len(lost)
-        records = [record_for(_as_result(p), p.source or "stored") for p in batch if p.body is not None]
+        records = [record_for(p, p.source) for p in batch if p.body is not None]
         loaded = load_pages(db_path, records, run_id=run_id, drop_rejected=True)
         counts["articles"] += loaded.articles
         counts["facts"] += loaded.facts

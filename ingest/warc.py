@@ -8,7 +8,7 @@ or a CC-NEWS ``warc.paths.gz`` listing of them. Each file is one unit of work
   (a reader thread fills a queue of at most two batches, and one batch is
   loaded while the next is extracted: five batches of pages at most);
 * only HTML response records of the wanted hosts and URL patterns go on. Each
-  becomes the same :class:`FetchResult` a fetched page is (its URL the record's
+  becomes the same page record (:class:`warehouse.PageRecord`) a fetched page is (its URL the record's
   WARC-Target-URI, its fetch time the WARC-Date) and goes through the same
   extract and load steps as a fetched page (:mod:`ingest.pipeline`), so it lands
   in ``pages`` with its bytes in the page archive (``reextract`` works);
@@ -45,7 +45,7 @@ from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.recordloader import ArcWarcRecord
 from warcio.utils import BUFF_SIZE
 
-from crawler import FetchError, FetchPolicy, FetchResult
+from crawler import FetchError, FetchPolicy
 from crawler.client import media_type
 from crawler.stream import open_remote
 from extractors.urls import canonicalise_url
@@ -265,35 +265,6 @@ class _Iterator(ArchiveIterator):  # type: ignore[misc]
         super().close()
 
 
-@dataclass(frozen=True, slots=True)
-class WarcPage:
-    """An HTML response record that passed the URL filters."""
-
-    url: str
-    warc_date: datetime
-    http_status: int
-    content_type: str | None
-    charset: str | None
-    etag: str | None
-    last_modified: str | None
-    body: bytes
-
-    def as_fetch_result(self) -> FetchResult:
-        return FetchResult(
-            url=self.url,
-            status="fetched",
-            checked_at=self.warc_date,
-            final_url=self.url,
-            http_status=self.http_status,
-            content_type=self.content_type,
-            charset=self.charset,
-            etag=self.etag,
-            last_modified=self.last_modified,
-            body=self.body,
-            fetched_at=self.warc_date,
-        )
-
-
 @dataclass(slots=True)
 class _Counts:
     records_read: int = 0
@@ -330,7 +301,7 @@ def _drain(stream: Any) -> None:
         pass
 
 
-def _page_from(record: ArcWarcRecord, spec: SourceSpec, max_bytes: int, counts: _Counts) -> WarcPage | None:
+def _page_from(record: ArcWarcRecord, spec: SourceSpec, max_bytes: int, counts: _Counts) -> PageRecord | None:
     """The record as a page, or None (counted as skipped or failed by reason)."""
     if record.rec_type != "response":
         counts.skipped["not_response"] += 1
@@ -387,9 +358,13 @@ def _page_from(record: ArcWarcRecord, spec: SourceSpec, max_bytes: int, counts: 
         counts.failed["not_html"] += 1
         return None
     counts.html_records += 1
-    return WarcPage(
-        url=canonicalise_url(uri),
-        warc_date=_warc_date(record.rec_headers.get_header("WARC-Date")),
+    url, when = canonicalise_url(uri), _warc_date(record.rec_headers.get_header("WARC-Date"))
+    return PageRecord(
+        url=url,
+        status="fetched",
+        checked_at=when,
+        final_url=url,
+        fetched_at=when,
         http_status=status,
         content_type=media or None,
         charset=charset,
@@ -408,7 +383,7 @@ def _damage_reason(exc: BaseException, gzipped: bool, warned: bool) -> str:
     return "corrupt_record"
 
 
-def iter_pages(raw: _Raw, spec: SourceSpec, max_bytes: int, counts: _Counts) -> Iterator[WarcPage]:
+def iter_pages(raw: _Raw, spec: SourceSpec, max_bytes: int, counts: _Counts) -> Iterator[PageRecord]:
     """The wanted HTML pages of a WARC stream, damage skipped and counted.
 
     Raises :class:`StopReading` when the file cannot be read on (a truncated
@@ -418,7 +393,7 @@ def iter_pages(raw: _Raw, spec: SourceSpec, max_bytes: int, counts: _Counts) -> 
     resyncs = 0
     while True:
         it = _Iterator(raw)
-        pending: WarcPage | None = None  # yielded once warcio has read past it without complaint
+        pending: PageRecord | None = None  # yielded once warcio has read past it without complaint
         try:
             for record in it:
                 counts.records_read += 1
@@ -466,7 +441,7 @@ def iter_pages(raw: _Raw, spec: SourceSpec, max_bytes: int, counts: _Counts) -> 
         return
 
 
-def _settled(pending: WarcPage | None, overran: bool, counts: _Counts) -> WarcPage | None:
+def _settled(pending: PageRecord | None, overran: bool, counts: _Counts) -> PageRecord | None:
     """The page read before, once warcio has read past its record: kept, unless the record
     ``overran`` its Content-Length (then it is counted and dropped)."""
     if pending is not None and overran:
@@ -536,7 +511,7 @@ def _read_in_thread(
                 size = os.fstat(stream.fileno()).st_size
             raw = _Raw(stream, size, seekable=not is_remote(location))
             out.put(("raw", raw))
-            batch: list[WarcPage] = []
+            batch: list[PageRecord] = []
             try:
                 for page in iter_pages(raw, spec, policy.max_bytes, counts):
                     batch.append(page)
@@ -564,11 +539,11 @@ def _copy(counter: Counter[str]) -> dict[str, int]:
 
 def _select(
     spec: SourceSpec,
-    pages: list[WarcPage],
+    pages: list[PageRecord],
     db_path: str,
     counts: _Counts,
     handed: Mapping[str, StoredCopy],
-) -> list[WarcPage]:
+) -> list[PageRecord]:
     """Pages whose bytes are not stored yet, and not older than a stored copy.
 
     ``handed`` are the pages of the batch being loaded now: stored as soon as its load commits.
@@ -579,16 +554,16 @@ def _select(
         copy = handed.get(page.url) or stored.get(page.url)
         if copy is not None and copy.content_hash == body_hash(page.body):
             counts.skipped["already_stored"] += 1
-        elif copy is not None and copy.fetched_at is not None and copy.fetched_at > page.warc_date:
+        elif copy is not None and copy.fetched_at is not None and copy.fetched_at > page.checked_at:
             counts.skipped["newer_copy_stored"] += 1
         else:
             keep.append(page)
     return keep
 
 
-def _extract(spec: SourceSpec, pages: list[WarcPage], counts: _Counts) -> list[PageRecord]:
+def _extract(spec: SourceSpec, pages: list[PageRecord], counts: _Counts) -> list[PageRecord]:
     """The pipeline's extraction of a batch, then the date and language filters."""
-    records = extract_pages(spec.name, FetchedBatch([p.as_fetch_result() for p in pages], {}))
+    records = extract_pages(spec.name, FetchedBatch(pages, {}))
     wanted = []
     for record, page in zip(records, pages, strict=True):
         if not spec.in_range(_page_day(record, page)):
@@ -600,12 +575,12 @@ def _extract(spec: SourceSpec, pages: list[WarcPage], counts: _Counts) -> list[P
     return wanted
 
 
-def _page_day(record: Any, page: WarcPage) -> date:
+def _page_day(record: Any, page: PageRecord) -> date:
     article = record.article
     if article is not None and article.published is not None:
         published = article.published
         return published.date() if isinstance(published, datetime) else published
-    return page.warc_date.date()
+    return page.checked_at.date()
 
 
 # Every counter of a batch outcome (its integer fields), summed over a file's batches.
@@ -662,7 +637,7 @@ def ingest_warc_file(
             finished_at=datetime.now(),
         )  # fmt: skip
 
-    def next_pages() -> list[WarcPage] | None:
+    def next_pages() -> list[PageRecord] | None:
         """The reader's next batch, None at the end; raises what stopped the reader."""
         nonlocal raw
         while True:
@@ -766,7 +741,6 @@ def timed_progress(log_fn: Callable[[str], None], every_s: float = 30.0) -> Prog
 
 __all__ = [
     "WarcFileOutcome",
-    "WarcPage",
     "ingest_warc_file",
     "is_listing",
     "listing_record",

@@ -1,13 +1,14 @@
-"""What the pipeline hands the warehouse: one record per URL tried.
+"""The page record, from fetch to load: one record per URL tried.
 
-The flow builds these from fetch results and extractor output; the warehouse
-owns how they become rows. Plain frozen dataclasses, so a batch can cross a
+The crawler, the WARC reader and the stored-page reader make it; extraction
+fills it in; the warehouse owns how it becomes rows. Plain frozen dataclasses, so a batch can cross a
 process boundary (Prefect workers) as it is.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -19,17 +20,20 @@ PageStatus = Literal["fetched", "unchanged", "failed", "skipped", "rejected"]
 
 @dataclass(frozen=True, slots=True)
 class PageRecord:
-    """The outcome for one URL in one run.
+    """One URL tried, from fetch to load: the one record type for a page.
 
-    ``fetched`` pages carry ``body`` and, when they were articles, ``article``
-    and ``facts``; ``rejected`` pages were fetched but are not articles
-    (``reason`` says why); ``failed`` and ``skipped`` pages never produced bytes.
+    The crawler makes it (``fetched`` with ``body``, ``unchanged`` on a 304,
+    ``failed`` or ``skipped`` with a ``reason``), as do the WARC reader and the
+    stored-page reader for re-extraction; extraction then fills ``source``,
+    ``article``, ``facts`` and ``topics`` (``dataclasses.replace``), or marks
+    it ``rejected`` with the reason; the warehouse turns it into rows.
+    ``transient``, ``attempts`` and ``headers`` are the fetch's own details.
     """
 
     url: str
-    source: str
     status: PageStatus
     checked_at: datetime
+    source: str = ""
     reason: str | None = None
     detail: str | None = None
     final_url: str | None = None
@@ -40,6 +44,9 @@ class PageRecord:
     last_modified: str | None = None
     body: bytes | None = None
     fetched_at: datetime | None = None
+    transient: bool = False  # a failure that a later try might not meet (the error tree decides)
+    attempts: int = 1
+    headers: Mapping[str, str] = field(default_factory=dict)
     article: Article | None = None
     facts: tuple[Fact, ...] = ()
     topics: tuple[str, ...] = ()

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from warehouse.archive import PageArchive
 from warehouse.connection import writer
-
-
-@dataclass(frozen=True, slots=True)
-class StoredPage:
-    url: str
-    source: str | None
-    final_url: str | None
-    charset: str | None
-    content_type: str | None
-    etag: str | None
-    last_modified: str | None
-    fetched_at: datetime | None
-    body: bytes | None  # None when the archive has lost the file
+from warehouse.records import PageRecord
 
 
 def stale_page_urls(db_path: str, current_version: str, *, everything: bool = False) -> list[str]:
@@ -42,8 +29,9 @@ def stale_page_urls(db_path: str, current_version: str, *, everything: bool = Fa
     return [row[0] for row in rows]
 
 
-def iter_stored_pages(db_path: str, urls: list[str], *, batch_size: int = 200) -> Iterator[list[StoredPage]]:
-    """The stored pages for ``urls``, decompressed, a batch at a time (memory stays flat)."""
+def iter_stored_pages(db_path: str, urls: list[str], *, batch_size: int = 200) -> Iterator[list[PageRecord]]:
+    """The stored pages for ``urls`` as fetched page records, bodies decompressed, a batch at a time
+    (memory stays flat). A page whose body the archive has lost comes with ``body`` None."""
     archive = PageArchive.beside(db_path)
     for start in range(0, len(urls), batch_size):
         chunk = urls[start : start + batch_size]
@@ -54,10 +42,13 @@ def iter_stored_pages(db_path: str, urls: list[str], *, batch_size: int = 200) -
                 [chunk],
             ).fetchall()
         yield [
-            StoredPage(
+            PageRecord(
                 url=row[0],
-                source=row[1],
+                status="fetched",
+                checked_at=row[7] or datetime.now(),
+                source=row[1] or "stored",
                 final_url=row[2],
+                http_status=200,
                 charset=row[3],
                 content_type=row[4],
                 etag=row[5],

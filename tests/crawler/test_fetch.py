@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from crawler import Fetcher, FetchPolicy, FetchResult
+from crawler import Fetcher, FetchPolicy
 from crawler.errors import TransientFetchError, is_transient
 from crawler.guard import AddressPolicy, is_blocked_ip
+from warehouse import PageRecord
 
 FAST = FetchPolicy(per_host_delay_s=0, backoff_base_s=0.01, backoff_max_s=0.05, max_bytes=1_000_000)
 HTML = (
@@ -51,8 +52,8 @@ def run(
     policy: FetchPolicy = FAST,
     sleeps: Sleeps | None = None,
     **kwargs: Any,
-) -> FetchResult:
-    async def go() -> FetchResult:
+) -> PageRecord:
+    async def go() -> PageRecord:
         async with Fetcher(policy, transport=httpx.MockTransport(handler), sleep=sleeps or Sleeps()) as f:
             return await f.fetch_page(url, **kwargs)
 
@@ -291,8 +292,8 @@ class Trickle(BaseHTTPRequestHandler):
             pass
 
 
-def fetch_real(url: str, policy: FetchPolicy) -> FetchResult:
-    async def go() -> FetchResult:
+def fetch_real(url: str, policy: FetchPolicy) -> PageRecord:
+    async def go() -> PageRecord:
         async with Fetcher(policy) as fetcher:
             return await fetcher.fetch_page(url)
 
