@@ -149,9 +149,7 @@ class Fetcher:
 
     async def __aexit__(self, *exc: object) -> None:
         await self._client.aclose()
-        release = getattr(self.gate, "release_idle", None)  # a gate that keeps slots between fetches
-        if release is not None:
-            await release()
+        await self.gate.release_idle()
 
     # -- one request -------------------------------------------------------
     async def fetch(

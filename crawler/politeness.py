@@ -155,6 +155,10 @@ class HostGate(Protocol):
         """Return when a request to ``host`` may start, ``delay_s`` after the previous start."""
         ...
 
+    async def release_idle(self) -> None:
+        """Give back what this event loop keeps between requests (a fetcher closing)."""
+        ...
+
 
 class LocalGate:
     """The in-process gate: limits hold for the threads of one process, per run."""
@@ -170,6 +174,9 @@ class LocalGate:
         wait = PACER.reserve(host, delay_s)
         if wait > 0:
             await self._sleep(wait)
+
+    async def release_idle(self) -> None:
+        """Nothing: the in-process slots go back as each request ends."""
 
 
 GateFactory = Callable[[str, Sleep], HostGate]

@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 from uuid import UUID
 
@@ -88,7 +89,7 @@ class FleetGate:
         self._ensuring: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._ensured: dict[str, tuple[int, float]] = {}  # limit name -> (slots, decay per second)
-        # slots held from the server but not in use, per (event loop, host): (lease, taken, idle since)
+        # slots held from the server but not in use, per (event loop, host)
         self._idle: dict[tuple[int, str], list[_Held]] = {}
 
     def _wanted(self, name: str, limit: int, decay: float) -> tuple[int, float] | None:
@@ -165,9 +166,8 @@ class FleetGate:
         try:
             yield
         finally:
-            now = time.monotonic()
-            if now - slot.taken < MAX_HOLD_S:
-                slot.idle_since = now
+            if slot.young():
+                slot.idle_since = time.monotonic()
                 with self._lock:
                     self._idle.setdefault(key, []).append(slot)
                 loop.call_later(LINGER_S, lambda: loop.create_task(self._release_idle(key, LINGER_S)))
@@ -200,8 +200,7 @@ class FleetGate:
             raise ConcurrencySlotAcquisitionError(f"the limit {name!r} does not exist")
         lease_id = UUID(str(body["lease_id"]))
         renewal = asyncio.get_running_loop().create_task(self._renew(name, lease_id))
-        now = time.monotonic()
-        return _Held(name, lease_id, renewal, now)
+        return _Held(name, lease_id, renewal, time.monotonic())
 
     async def _renew(self, name: str, lease_id: UUID) -> None:
         """Renew the lease at three quarters of its length until cancelled (the slot given back)."""
@@ -221,7 +220,7 @@ class FleetGate:
             idle = self._idle.get(key, [])
             while idle:
                 slot = idle.pop()
-                if time.monotonic() - slot.taken < MAX_HOLD_S:
+                if slot.young():
                     return slot, stale
                 stale.append(slot)
         return None, stale
@@ -266,17 +265,19 @@ class FleetGate:
                 self._granted = {h: t for h, t in self._granted.items() if t > horizon}
 
 
+@dataclass(slots=True)
 class _Held:
     """One slot of a host's limit that this process holds under a lease, and the lease's renewal."""
 
-    __slots__ = ("idle_since", "lease_id", "name", "renewal", "taken")
+    name: str
+    lease_id: UUID
+    renewal: asyncio.Task[None]
+    taken: float
+    idle_since: float = 0.0
 
-    def __init__(self, name: str, lease_id: UUID, renewal: asyncio.Task[None], taken: float) -> None:
-        self.name = name
-        self.lease_id = lease_id
-        self.renewal = renewal
-        self.taken = taken
-        self.idle_since = taken
+    def young(self) -> bool:
+        """Whether the slot may serve another request before it goes back (``MAX_HOLD_S``)."""
+        return time.monotonic() - self.taken < MAX_HOLD_S
 
 
 async def _release(slot: _Held) -> None:

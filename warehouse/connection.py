@@ -49,7 +49,7 @@ import duckdb
 
 from warehouse import lake
 from warehouse.archive import PageArchive
-from warehouse.errors import DatabaseUnusable, WarehouseBusy
+from warehouse.errors import DatabaseUnusable, WarehouseBusy, take_run_lock
 from warehouse.location import is_lake, parse_location
 from warehouse.migrations import apply_migrations
 from warehouse.sql import literal as sql_literal
@@ -333,17 +333,15 @@ def run_lock(db_path: str, *, wait_s: float = 0.0) -> Iterator[None]:
             f"cannot create the run lock {db_path}.lock: {exc.strerror or exc}", db_path=db_path
         ) from exc
     with handle:
-        deadline = time.monotonic() + wait_s
-        while True:
+
+        def try_take() -> bool:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError as exc:
-                if time.monotonic() >= deadline:
-                    raise WarehouseBusy(
-                        f"another run is loading {db_path}; try again when it has finished", db_path=db_path
-                    ) from exc
-                time.sleep(0.5)
+            except BlockingIOError:
+                return False
+            return True
+
+        take_run_lock(try_take, db_path, wait_s)
         try:
             yield
         finally:

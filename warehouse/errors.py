@@ -15,6 +15,9 @@ only, with the path the user gave.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 
 class WarehouseError(Exception):
     """Base class; carries the database path where it helps."""
@@ -26,6 +29,21 @@ class WarehouseError(Exception):
 
 class WarehouseBusy(WarehouseError):
     pass
+
+
+RUN_LOCK_POLL_S = 0.5
+
+
+def take_run_lock(try_take: Callable[[], bool], db_path: str, wait_s: float) -> None:
+    """Call ``try_take`` every half second until it takes the run lock; :class:`WarehouseBusy` once
+    ``wait_s`` has passed. The file's ``flock`` and the lake's advisory lock both wait this way."""
+    deadline = time.monotonic() + wait_s
+    while not try_take():
+        if time.monotonic() >= deadline:
+            raise WarehouseBusy(
+                f"another run is loading {db_path}; try again when it has finished", db_path=db_path
+            )
+        time.sleep(RUN_LOCK_POLL_S)
 
 
 class DatabaseUnusable(WarehouseError):

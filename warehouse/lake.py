@@ -56,7 +56,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import DatabaseUnusable, MigrationError, WarehouseBusy
+from warehouse.errors import DatabaseUnusable, MigrationError, WarehouseBusy, take_run_lock
 from warehouse.location import Location
 from warehouse.migrations import Migration, applied_versions, available_migrations
 from warehouse.sql import literal as sql_literal
@@ -152,14 +152,7 @@ def run_lock(loc: Location, *, wait_s: float = 0.0) -> Iterator[None]:
             con.execute("BEGIN")
             ask = f"SELECT pg_try_advisory_xact_lock({RUN_LOCK_KEY})"
             query = f"SELECT * FROM postgres_query('run_lock_catalog', {sql_literal(ask)})"
-            deadline = time.monotonic() + wait_s
-            while not _fetched_true(con, query):
-                if time.monotonic() >= deadline:
-                    raise WarehouseBusy(
-                        f"another run is loading {_shown(loc)}; try again when it has finished",
-                        db_path=loc.text,
-                    )
-                time.sleep(0.5)
+            take_run_lock(lambda: _fetched_true(con, query), _shown(loc), wait_s)
         except duckdb.Error as exc:
             raise DatabaseUnusable(
                 f"cannot take the run lock of the lake {_shown(loc)}: {_first_line(exc)}", db_path=loc.text
