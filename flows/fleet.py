@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 from uuid import UUID
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import PrefectClient, get_client
 from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, rate_limit
 from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 
@@ -91,6 +91,9 @@ class FleetGate:
         self._ensured: dict[str, tuple[int, float]] = {}  # limit name -> (slots, decay per second)
         # slots held from the server but not in use, per (event loop, host)
         self._idle: dict[tuple[int, str], list[_Held]] = {}
+        # one open client per event loop (a new one costs a TLS context and a connection), closed
+        # when the loop's fetcher closes (release_idle)
+        self._clients: dict[int, tuple[asyncio.AbstractEventLoop, PrefectClient]] = {}
 
     def _wanted(self, name: str, limit: int, decay: float) -> tuple[int, float] | None:
         """The numbers the server's limit must have (the strictest seen here), or None if it has them."""
@@ -129,6 +132,26 @@ class FleetGate:
         with self._lock:
             self._ensured[name] = (limit, decay)
 
+    async def _client(self) -> PrefectClient:
+        """This event loop's client of the Prefect server, opened on first use."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            found = self._clients.get(id(loop))
+        if found is not None and found[0] is loop:
+            return found[1]
+        client = get_client()
+        await client.__aenter__()
+        with self._lock:
+            self._clients[id(loop)] = (loop, client)
+        return client
+
+    async def _close_client(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            found = self._clients.pop(id(loop), None)
+        if found is not None and found[0] is loop:
+            await found[1].__aexit__(None, None, None)
+
     def hold(self, host: str, limit: int) -> AbstractAsyncContextManager[None]:
         return self._hold(host, max(1, limit))
 
@@ -160,7 +183,7 @@ class FleetGate:
         key = (id(loop), host)
         slot, stale = self._reuse(key)
         for old in stale:
-            await _release(old)
+            await self._release(old)
         if slot is None:
             slot = await self._acquire(name, limit, 0.0, lambda: self._take(name))
         try:
@@ -172,7 +195,7 @@ class FleetGate:
                     self._idle.setdefault(key, []).append(slot)
                 loop.call_later(LINGER_S, lambda: loop.create_task(self._release_idle(key, LINGER_S)))
             else:
-                await _release(slot)
+                await self._release(slot)
 
     async def _take(self, name: str) -> _Held:
         """One slot of ``name`` under a lease, kept alive by a renewal task until released.
@@ -181,20 +204,20 @@ class FleetGate:
         because a slot outlives the fetch that took it and is given back by another task.
         """
         deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
-        async with get_client() as client:
-            while True:
-                try:
-                    response = await client.increment_concurrency_slots_with_lease(
-                        names=[name], slots=1, mode="concurrency", lease_duration=self.lease_duration_s
-                    )
-                    break
-                except PrefectHTTPStatusError as exc:
-                    if exc.response.status_code != 423:  # 423 Locked: every slot is taken, ask again
-                        raise ConcurrencySlotAcquisitionError(f"{name!r}: {exc}") from exc
-                    wait = float(exc.response.headers.get("Retry-After", "0.1") or 0.1)
-                    if deadline is not None and time.monotonic() + wait > deadline:
-                        raise TimeoutError(name) from None
-                    await asyncio.sleep(wait)
+        client = await self._client()
+        while True:
+            try:
+                response = await client.increment_concurrency_slots_with_lease(
+                    names=[name], slots=1, mode="concurrency", lease_duration=self.lease_duration_s
+                )
+                break
+            except PrefectHTTPStatusError as exc:
+                if exc.response.status_code != 423:  # 423 Locked: every slot is taken, ask again
+                    raise ConcurrencySlotAcquisitionError(f"{name!r}: {exc}") from exc
+                wait = float(exc.response.headers.get("Retry-After", "0.1") or 0.1)
+                if deadline is not None and time.monotonic() + wait > deadline:
+                    raise TimeoutError(name) from None
+                await asyncio.sleep(wait)
         body = response.json()
         if not body.get("limits"):  # strict: a missing limit is an error, never a silent pass
             raise ConcurrencySlotAcquisitionError(f"the limit {name!r} does not exist")
@@ -207,8 +230,8 @@ class FleetGate:
         while True:
             await asyncio.sleep(self.lease_duration_s * 0.75)
             try:
-                async with get_client() as client:
-                    await client.renew_concurrency_lease(lease_id, lease_duration=self.lease_duration_s)
+                client = await self._client()
+                await client.renew_concurrency_lease(lease_id, lease_duration=self.lease_duration_s)
             except Exception as exc:  # a missed renewal must not cancel a fetch: the next may work
                 log.warning("could not renew a slot of %r: %s", name, exc)
 
@@ -238,11 +261,22 @@ class FleetGate:
                     if not self._idle[k]:
                         del self._idle[k]
         for slot in going:
-            await _release(slot)
+            await self._release(slot)
 
     async def release_idle(self) -> None:
-        """Give back every slot this event loop holds and is not using (a fetcher closing)."""
+        """Give back every slot this event loop holds and is not using, and close the loop's client
+        (a fetcher closing)."""
         await self._release_idle(None)
+        await self._close_client()
+
+    async def _release(self, slot: _Held) -> None:
+        """Give the slot back to the server (its lease runs out instead if the server does not answer)."""
+        slot.renewal.cancel()
+        try:
+            client = await self._client()
+            await client.release_concurrency_slots_with_lease(slot.lease_id)
+        except Exception as exc:
+            log.warning("could not release a slot of %r (its lease runs out instead): %s", slot.name, exc)
 
     async def space(self, host: str, delay_s: float) -> None:
         if delay_s <= 0:
@@ -278,16 +312,6 @@ class _Held:
     def young(self) -> bool:
         """Whether the slot may serve another request before it goes back (``MAX_HOLD_S``)."""
         return time.monotonic() - self.taken < MAX_HOLD_S
-
-
-async def _release(slot: _Held) -> None:
-    """Give the slot back to the server (its lease runs out instead if the server does not answer)."""
-    slot.renewal.cancel()
-    try:
-        async with get_client() as client:
-            await client.release_concurrency_slots_with_lease(slot.lease_id)
-    except Exception as exc:
-        log.warning("could not release a slot of %r (its lease runs out instead): %s", slot.name, exc)
 
 
 _FLEET: FleetGate | None = None
