@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     scale = None
     if args.scale_reps:
         print("5/5 scale-out on the lake: one pool worker, two, and no Prefect…", flush=True)
-        scale = scale_out.figures(scale_out.measure(1200, 3, 600, args.scale_reps))
+        scale = scale_out.figures(
+            scale_out.measure(scale_out.PAGES_PER_SITE, scale_out.SITES, scale_out.BATCH, args.scale_reps)
+        )
     overhead = prefect_share(plain, flow)
     flow_s = statistics.median(r.seconds for r in flow)
     plain_s = statistics.median(r.seconds for r in plain)

@@ -44,6 +44,12 @@ from typing import Any
 POOL = "newsfacts-bench"
 DEPLOYMENT = "ingest-batch/bench"
 MODES = ("pool×1", "pool×2", "plain")
+# Four sites of one batch each: two workers take two batches each. A batch flow run costs a few
+# seconds whatever its size (a new process, Prefect, the extractors, the lake), so batches are
+# big enough for that to be paid rarely.
+PAGES_PER_SITE = 1500
+SITES = 4
+BATCH = 1500
 
 SITES_SERVER = textwrap.dedent(
     """
@@ -168,9 +174,11 @@ def figures(runs: dict[str, list[tuple[int, float]]]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale_out", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", type=int, default=1200, help="pages per site (default 1,200)")
-    parser.add_argument("--sites", type=int, default=3, help="loopback sites, one host each (default 3)")
-    parser.add_argument("--batch-size", type=int, default=600, help="pages per batch flow run (default 600)")
+    parser.add_argument("--pages", type=int, default=PAGES_PER_SITE, help="pages per site (default 1,500)")
+    parser.add_argument("--sites", type=int, default=SITES, help="loopback sites, one host each (default 4)")
+    parser.add_argument(
+        "--batch-size", type=int, default=BATCH, help="pages per batch flow run (default 1,500)"
+    )
     parser.add_argument("--reps", type=int, default=5, help="repetitions of each mode (default 5)")
     parser.add_argument("--child", choices=["pool", "plain"], help=argparse.SUPPRESS)
     parser.add_argument("--lake", help=argparse.SUPPRESS)
