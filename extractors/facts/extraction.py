@@ -95,7 +95,13 @@ def candidates(
         previous = produced
         earlier.extend(mentions)
     return _merge(
-        _one_owner_per_figure([_adequacy_by_commission(_named_regulator(article, item)) for item in found])
+        _one_owner_per_figure(
+            [
+                _adequacy_by_commission(item)
+                for item in (_named_regulator(article, item) for item in found)
+                if not _government_enforcing(item)
+            ]
+        )
     )
 
 
@@ -163,6 +169,15 @@ def _listed_examples(
         clause = Clause(sentence.start, sentence.end, mentions, [], sentence.end)
         found.extend(facts_for(article, sentence, clause, rule, Choice(actors, False), mentions, trigger))
     return found
+
+
+def _government_enforcing(item: Found) -> bool:
+    """An enforcement act whose actor is a whole government, not its regulator (FACTS.md: "for
+    enforcement, the regulator"): what a government orders is policy, not a regulator's decision."""
+    if item.fact.type != "enforcement":
+        return False
+    body = entity_named(item.fact.actor or "")
+    return body is not None and body.kind == "government"
 
 
 def _named_regulator(article: ArticleView, item: Found) -> Found:

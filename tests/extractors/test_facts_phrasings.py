@@ -120,6 +120,15 @@ def test_who_reports_the_news_does_not_act_in_it() -> None:
     assert actors == {"News Corp"}
 
 
+def test_enforcement_is_a_regulators_act_not_a_governments() -> None:
+    # FACTS.md: "for enforcement, the regulator". A government's own order is policy, and a country
+    # named as the one that fines stands for its regulator when the article names one.
+    policy = "The Canadian government ordered Hikvision to cease operations in Canada, the minister said."
+    assert not {k for k in _keys(policy) if k[0] == "enforcement"}
+    by_place = "France fined Google €150 million, the CNIL said on Thursday."
+    assert ("enforcement", "CNIL (France)", None, 1.5e8) in _keys(by_place)
+
+
 def test_a_headline_that_states_a_fact_is_no_negative() -> None:
     title = "Reddit signs AI content licensing deal with Google as it heads for IPO"
     text = "Reddit has struck a content licensing deal with Google worth about $60 million a year."
