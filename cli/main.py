@@ -181,6 +181,29 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_maintain(args: argparse.Namespace) -> int:
+    from warehouse import maintain
+
+    if args.keep_days < 0:
+        raise ConfigError("--keep-days must be 0 or more")
+    done = maintain(args.db, keep_days=args.keep_days, wait_s=args.wait)
+    if done is None:
+        print(
+            f"{args.db} is a DuckDB file: it needs no maintenance (DuckDB reuses freed space); nothing done"
+        )
+        return 0
+    rows = [
+        ["data files", done.data_files_before, done.data_files_after],
+        ["snapshots", done.snapshots_before, done.snapshots_after],
+    ]
+    print(format_table(["", "before", "after"], rows))
+    print(
+        f"\ntidied the lake in {done.seconds:.1f} s: small files merged, snapshots older than"
+        f" {args.keep_days} days expired; files replaced go at the next maintenance, a day on at the earliest"
+    )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from warehouse import check_database
 
@@ -499,6 +522,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_db(migrate)
     migrate.set_defaults(func=cmd_migrate)
+
+    maintain = sub.add_parser(
+        "maintain",
+        help="tidy a lake between runs: merge small files, expire old snapshots",
+        description=(
+            "DuckLake's housekeeping (CHECKPOINT) on a lake warehouse: merges the small files that"
+            " batch commits leave, expires snapshots older than --keep-days (time travel reaches no"
+            " further back), and deletes files that have been unused for a day. Takes the run lock, so"
+            " it waits for a loading run. A warehouse file needs none; the command says so."
+        ),
+    )
+    maintain.add_argument(
+        "--keep-days",
+        type=int,
+        default=7,
+        metavar="DAYS",
+        help="keep snapshots this many days for time travel (default 7)",
+    )
+    maintain.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for a loading run to finish (default: stop at once if one is loading)",
+    )
+    add_db(maintain)
+    maintain.set_defaults(func=cmd_maintain)
 
     demo = sub.add_parser(
         "demo",

@@ -8,7 +8,16 @@ every write is a short transaction that releases the file for readers.
 
 from warehouse.archive import body_hash
 from warehouse.batches import read_batch, record_batch
-from warehouse.connection import check_database, open_connection, publish, reader, run_lock, work_path, writer
+from warehouse.connection import (
+    check_database,
+    maintain,
+    open_connection,
+    publish,
+    reader,
+    run_lock,
+    work_path,
+    writer,
+)
 from warehouse.errors import (
     BadLocation,
     DatabaseUnusable,
@@ -60,6 +69,7 @@ __all__ = [
     "list_trends",
     "load_pages",
     "load_records",
+    "maintain",
     "migrate_to",
     "new_events",
     "open_connection",

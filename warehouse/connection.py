@@ -276,6 +276,16 @@ def writer(db_path: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Iterato
             con.close()
 
 
+def maintain(
+    db_path: str, *, keep_days: int = lake.KEEP_SNAPSHOTS_DAYS, wait_s: float = 0.0
+) -> lake.Maintenance | None:
+    """Housekeeping of a lake between runs (:func:`warehouse.lake.maintain`); None for a file,
+    which needs none: DuckDB reuses a file's freed space, and there are no snapshots to expire."""
+    if not is_lake(db_path):
+        return None
+    return lake.maintain(parse_location(db_path), keep_days=keep_days, wait_s=wait_s)
+
+
 def publish(db_path: str, *, force: bool = True) -> bool:
     """Swap a copy of the working file in as ``db_path``; returns whether it did.
 

@@ -162,6 +162,59 @@ def run_lock(loc: Location, *, wait_s: float = 0.0) -> Iterator[None]:
         con.close()  # ends the transaction, and with it the lock
 
 
+KEEP_SNAPSHOTS_DAYS = 7  # time travel reaches this far back after a maintenance
+DELETE_AFTER_DAYS = 1  # files a maintenance replaced stay this long for readers still scanning them
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """What one maintenance of a lake found and left: live data files and snapshots."""
+
+    data_files_before: int
+    data_files_after: int
+    snapshots_before: int
+    snapshots_after: int
+    seconds: float
+
+
+def maintain(loc: Location, *, keep_days: int = KEEP_SNAPSHOTS_DAYS, wait_s: float = 0.0) -> Maintenance:
+    """DuckLake's own housekeeping, between loading runs (it takes the run lock).
+
+    Every batch commit adds small Parquet files and a snapshot, and DuckLake
+    deletes nothing by itself; ``CHECKPOINT`` merges adjacent small files,
+    expires snapshots older than ``keep_days`` and deletes the files they
+    alone used once they have been unused for ``DELETE_AFTER_DAYS`` (so a
+    reader still scanning them is not cut off; they go at the next
+    maintenance). Rows, views and comments are untouched.
+    """
+    if keep_days < 0:
+        raise ValueError("keep_days must be 0 or more")
+    started = time.perf_counter()
+    with run_lock(loc, wait_s=wait_s), cursor(loc) as con:
+        files, snapshots = _housekeeping_counts(con)
+        try:
+            con.execute(f"CALL {ALIAS}.set_option('expire_older_than', {sql_literal(f'{keep_days} days')})")
+            con.execute(
+                f"CALL {ALIAS}.set_option('delete_older_than', {sql_literal(f'{DELETE_AFTER_DAYS} days')})"
+            )
+            con.execute(f"CHECKPOINT {ALIAS}")
+        except duckdb.Error as exc:
+            raise DatabaseUnusable(
+                f"cannot tidy the lake {_shown(loc)}: {_first_line(exc)}", db_path=loc.text
+            ) from exc
+        files_after, snapshots_after = _housekeeping_counts(con)
+    return Maintenance(files, files_after, snapshots, snapshots_after, time.perf_counter() - started)
+
+
+def _housekeeping_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Live data files and snapshots of the lake."""
+    files = con.execute(
+        f"SELECT count(*) FROM __ducklake_metadata_{ALIAS}.ducklake_data_file WHERE end_snapshot IS NULL"
+    ).fetchone()
+    snapshots = con.execute(f"SELECT count(*) FROM {ALIAS}.snapshots()").fetchone()
+    return (int(files[0]) if files else 0), (int(snapshots[0]) if snapshots else 0)
+
+
 def _fetched_true(con: duckdb.DuckDBPyConnection, query: str) -> bool:
     row = con.execute(query).fetchone()
     return bool(row and row[0])

@@ -65,6 +65,23 @@ def test_migrate_moves_a_file_into_a_lake_from_the_command_line(
     assert wrong.returncode == 2 and "must be a lake" in wrong.stderr
 
 
+def test_maintain_tidies_a_lake_and_leaves_a_file_alone(
+    tmp_path: Path, demo_site: Any, lake_location: str
+) -> None:
+    ingest_demo(lake_location, demo_site)
+    trends = trend_rows(lake_location)
+    done = newsfacts("maintain", "--warehouse", lake_location, "--keep-days", "0")
+    assert done.returncode == 0, done.stderr
+    assert "data files" in done.stdout and "snapshots" in done.stdout and "tidied the lake" in done.stdout
+    assert trend_rows(lake_location) == trends
+    file = str(tmp_path / "news.duckdb")
+    ingest_demo(file, demo_site)
+    untouched = newsfacts("maintain", "--db", file)
+    assert untouched.returncode == 0 and "needs no maintenance" in untouched.stdout
+    wrong = newsfacts("maintain", "--db", file, "--keep-days", "-1")
+    assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
+
+
 def test_batches_on_a_pool_need_a_lake(tmp_path: Path) -> None:
     options = IngestOptions(
         warehouse=str(tmp_path / "news.duckdb"), urls=("https://example.org/a",),

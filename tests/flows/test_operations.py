@@ -191,3 +191,30 @@ def test_a_source_is_failing_only_when_it_listed_pages_and_got_none() -> None:
     assert settle_status(SourceRunStats("s", discovered=2, fetched=1, failed=1)).status == "ok"
     assert settle_status(SourceRunStats("s")).status == "ok"  # an empty feed is drift's business
     assert settle_status(SourceRunStats("s", status="failed", error="feed 404")).error == "feed 404"
+
+
+def test_lake_maintenance_flow_tidies_the_lake_and_shows_what_it_did(
+    prefect_api: None, lake_location: str, tmp_path: Path
+) -> None:
+    import sys
+
+    from flows.maintenance import lake_maintenance
+    from warehouse import load_pages
+
+    sys.path.insert(0, str(REPO / "tests" / "warehouse"))
+    from lake_worker import page
+
+    for batch in range(4):
+        load_pages(lake_location, [page(n) for n in range(batch * 3, batch * 3 + 3)], run_id=f"r{batch}")
+    state = lake_maintenance(warehouse=lake_location, keep_days=0, return_state=True)
+    figures = state.result()
+    assert figures["lake"] and figures["data_files_after"] < figures["data_files_before"]
+    artifacts = _artifacts(str(state.state_details.flow_run_id))
+    assert "lake-maintenance" in artifacts and "data files" in json.dumps(artifacts["lake-maintenance"].data)
+    assert lake_maintenance(warehouse=str(tmp_path / "news.duckdb")) == {"lake": False}  # a file: left alone
+
+    fleet = yaml.safe_load((REPO / "fleet.prefect.yaml").read_text("utf-8"))
+    (weekly,) = [
+        d for d in fleet["deployments"] if d["entrypoint"] == "flows/maintenance.py:lake_maintenance"
+    ]
+    assert weekly["schedules"][0]["cron"] == "0 5 * * 0" and weekly["concurrency_limit"] == 1

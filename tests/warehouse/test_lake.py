@@ -29,6 +29,7 @@ from warehouse import (
     finish_run,
     list_trends,
     load_pages,
+    maintain,
     migrate_to,
     parse_location,
     publish,
@@ -314,6 +315,38 @@ HOLD_LOCK = textwrap.dedent(
         time.sleep(600)
     """
 )
+
+
+def test_maintenance_merges_small_files_and_keeps_every_row(lake_location: str) -> None:
+    for batch in range(6):  # a commit per batch: small files and a snapshot each
+        load_pages(lake_location, [page(n) for n in range(batch * 5, batch * 5 + 5)], run_id=f"r{batch}")
+    refresh_events(lake_location, run_id="r5")
+
+    def contents() -> tuple[Any, ...]:
+        with reader(lake_location) as con:
+            counts = con.execute(
+                "SELECT (SELECT count(*) FROM pages), (SELECT count(*) FROM facts)"
+            ).fetchone()
+        return counts, {name: query_trend(lake_location, name).rows for name, _ in list_trends(lake_location)}
+
+    before = contents()
+    done = maintain(lake_location, keep_days=0)
+    assert done is not None
+    assert done.data_files_after < done.data_files_before
+    assert done.snapshots_after < done.snapshots_before
+    assert contents() == before
+    assert before[0] == (30, 60)
+    again = maintain(lake_location, keep_days=0)  # nothing left to merge: harmless
+    assert again is not None and again.data_files_after <= done.data_files_after
+    assert contents() == before
+    with run_lock(lake_location), pytest.raises(WarehouseBusy):
+        maintain(lake_location)  # never under a loading run
+
+
+def test_a_warehouse_file_needs_no_maintenance(tmp_path: Path) -> None:
+    file = str(tmp_path / "news.duckdb")
+    load_pages(file, [page(1)], run_id="r1")
+    assert maintain(file) is None
 
 
 def test_analysts_read_the_lake_with_plain_duckdb(lake_location: str) -> None:
