@@ -15,12 +15,13 @@ import sys
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
 
 from crawler import Fetcher, FetchPolicy
 from ingest.processing import records_for
 from ingest.sources import SourceSpec
-from warehouse import KnownPage, PageRecord, known_pages, load_pages
+from warehouse import KnownPage, PageRecord, SourceRunStats, known_pages, load_pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,23 @@ class BatchOutcome:
     no_date: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     new_article_ids: tuple[str, ...] = ()
+
+
+_COUNTS = tuple(f.name for f in fields(BatchOutcome) if isinstance(f.default, int))
+Totals = TypeVar("Totals", "BatchOutcome", SourceRunStats)
+
+
+def add_outcome(total: Totals, out: BatchOutcome, *, reasons_field: str = "reasons") -> Totals:
+    """``total`` with a batch's counts added: another batch outcome (a WARC file's batches), or a
+    source's run totals (``SourceRunStats``, whose failure reasons are ``failed_by_reason``).
+    Counters ``total`` lacks are left out."""
+    reasons = Counter(getattr(total, reasons_field))
+    reasons.update(out.reasons)
+    changes: dict[str, Any] = {
+        name: getattr(total, name) + getattr(out, name) for name in _COUNTS if hasattr(total, name)
+    }
+    changes[reasons_field] = dict(reasons)
+    return replace(total, **changes)
 
 
 # A batch is fetched in chunks of this many pages, each extracted in a thread while the next one is

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields, replace
@@ -37,7 +37,7 @@ from ingest.config import IngestConfig
 from ingest.discovery import Discovery, discover
 from ingest.errors import RunFailed
 from ingest.health import Drift, detect_drift, settle_status
-from ingest.pipeline import BatchOutcome, fetch_and_extract, load_batch
+from ingest.pipeline import BatchOutcome, add_outcome, fetch_and_extract, load_batch
 from ingest.sources import SourceSpec
 from ingest.warc import WarcFileOutcome
 from report import ReportSummary, write_report
@@ -301,22 +301,6 @@ def _batches(items: list[str], size: int) -> Iterable[tuple[int, list[str]]]:
         yield start // size + 1, items[start : start + size]
 
 
-# The counters a batch outcome adds to its source's totals: the integer fields (default 0) that
-# both share. Reasons merge as counts apart (``reasons`` vs ``failed_by_reason``).
-_COUNTERS = tuple(
-    f.name
-    for f in fields(BatchOutcome)
-    if isinstance(f.default, int) and f.name in {g.name for g in fields(SourceRunStats)}
-)
-
-
-def _merge(stats: SourceRunStats, out: BatchOutcome) -> SourceRunStats:
-    reasons = Counter(stats.failed_by_reason)
-    reasons.update(out.reasons)
-    added = {name: getattr(stats, name) + getattr(out, name) for name in _COUNTERS}
-    return replace(stats, **added, failed_by_reason=dict(reasons))
-
-
 def run_ingest(
     config: IngestConfig,
     runner: Runner | None = None,
@@ -414,7 +398,7 @@ def _ingest_listed(
             log.error("source %s: a batch of %d pages failed: %s", spec.name, size, exc)
             stats[spec.name] = replace(stats[spec.name], error=str(exc)[:500])
         else:
-            stats[spec.name] = _merge(stats[spec.name], outcome)
+            stats[spec.name] = add_outcome(stats[spec.name], outcome, reasons_field="failed_by_reason")
         observer.progress_advanced(size)
 
     for spec, batch_no, chunk in work:

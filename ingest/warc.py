@@ -34,7 +34,7 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -49,7 +49,7 @@ from crawler import FetchError, FetchPolicy
 from crawler.client import media_type
 from crawler.stream import open_remote
 from extractors.urls import canonicalise_url
-from ingest.pipeline import BatchOutcome, FetchedBatch, extract_pages, load_batch
+from ingest.pipeline import BatchOutcome, FetchedBatch, add_outcome, extract_pages, load_batch
 from ingest.sources import SourceSpec
 from warehouse import PageRecord, body_hash
 from warehouse.warc_files import StoredCopy, WarcFileRecord, stored_copies
@@ -583,17 +583,6 @@ def _page_day(record: Any, page: PageRecord) -> date:
     return page.checked_at.date()
 
 
-# Every counter of a batch outcome (its integer fields), summed over a file's batches.
-_OUTCOME_COUNTS = tuple(f.name for f in fields(BatchOutcome) if isinstance(f.default, int))
-
-
-def _add(total: BatchOutcome, out: BatchOutcome) -> BatchOutcome:
-    reasons = Counter(total.reasons)
-    reasons.update(out.reasons)
-    added = {name: getattr(total, name) + getattr(out, name) for name in _OUTCOME_COUNTS}
-    return replace(total, **added, reasons=dict(reasons))
-
-
 def ingest_warc_file(
     spec: SourceSpec,
     location: str,
@@ -661,7 +650,7 @@ def ingest_warc_file(
         nonlocal in_load, loaded
         if in_load is not None:
             future, in_load = in_load, None
-            loaded = _add(loaded, future.result())
+            loaded = add_outcome(loaded, future.result())
 
     failure: Exception | None = None
     try:
