@@ -182,10 +182,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_maintain(args: argparse.Namespace) -> int:
-    from warehouse import maintain
+    from warehouse import is_lake, maintain
 
     if args.keep_days < 0:
         raise ConfigError("--keep-days must be 0 or more")
+    if not is_lake(args.db) and not os.path.exists(args.db):
+        raise ConfigError(f"no warehouse at {args.db}: give --warehouse the lake to tidy")
     done = maintain(args.db, keep_days=args.keep_days, wait_s=args.wait)
     if done is None:
         print(

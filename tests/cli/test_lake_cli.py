@@ -80,6 +80,9 @@ def test_maintain_tidies_a_lake_and_leaves_a_file_alone(
     assert untouched.returncode == 0 and "needs no maintenance" in untouched.stdout
     wrong = newsfacts("maintain", "--db", file, "--keep-days", "-1")
     assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
+    missing = newsfacts("maintain", "--db", str(tmp_path / "none.duckdb"))
+    assert missing.returncode == 2 and "no warehouse at" in missing.stderr
+    assert not (tmp_path / "none.duckdb").exists()
 
 
 def test_batches_on_a_pool_need_a_lake(tmp_path: Path) -> None:
