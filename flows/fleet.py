@@ -252,14 +252,18 @@ class FleetGate:
         """Give back to the server the slots of ``key`` (every key of this loop if None) idle that long."""
         loop_id = id(asyncio.get_running_loop())
         now = time.monotonic()
+        going: list[_Held] = []
         with self._lock:
-            going: list[_Held] = []
             for k, idle in list(self._idle.items()):
-                if (k == key) if key is not None else k[0] == loop_id:
-                    going += [s for s in idle if now - s.idle_since >= older_than - 1e-3]
-                    self._idle[k] = [s for s in idle if now - s.idle_since < older_than - 1e-3]
-                    if not self._idle[k]:
-                        del self._idle[k]
+                if (k != key) if key is not None else k[0] != loop_id:
+                    continue
+                staying = []
+                for slot in idle:
+                    (going if now - slot.idle_since >= older_than - 1e-3 else staying).append(slot)
+                if staying:
+                    self._idle[k] = staying
+                else:
+                    del self._idle[k]
         for slot in going:
             await self._release(slot)
 
