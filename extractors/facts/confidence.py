@@ -52,6 +52,7 @@ class CandidateSituation:
     amounts_in_clause: int
     has_horizon: bool
     quoted: bool
+    detected: bool = False  # proposed where the detector, not a trigger, pointed
 
 
 def features(situation: CandidateSituation) -> dict[str, float]:
@@ -81,6 +82,7 @@ def features(situation: CandidateSituation) -> dict[str, float]:
         "several_amounts": float(s.amounts_in_clause > 1),
         "has_horizon": float(s.has_horizon),
         "quoted": float(s.quoted),
+        "detected": float(s.detected),
     }
     values[f"type:{s.fact_type}:from_context"] = float(s.actor_from_context)
     values[f"type:{s.fact_type}:background"] = float(s.cue_background)

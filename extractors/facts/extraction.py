@@ -26,6 +26,7 @@ from extractors.facts.actors import (
     unknown_mentions,
 )
 from extractors.facts.confidence import features, load_model
+from extractors.facts.detector import Detector, load_detector, sentence_tokens
 from extractors.facts.drafting import Clause, Found, facts_for, next_sentence_amounts, selected_amounts
 from extractors.facts.entities import entity_named, government_of
 from extractors.facts.prefilter import any_within, search_slice
@@ -47,6 +48,9 @@ def extract_facts(
     return _scored(candidates(text, language=language, published=published, title=title, version=version))
 
 
+_SHIPPED = "shipped"
+
+
 def candidates(
     text: str,
     *,
@@ -54,11 +58,65 @@ def candidates(
     published: date | None = None,
     title: str | None = None,
     version: str,
+    detector: Detector | str | None = _SHIPPED,
 ) -> list[Found]:
-    """Every candidate the rules propose, merged, not yet weighed: what the confidence model learns from."""
+    """Every candidate the rules propose, merged, not yet weighed: what the confidence model learns from.
+
+    Where the rules found nothing of a type, the ``detector`` (the shipped one by default; None for
+    rules alone) may point at sentences that report it, and the rules of that type run there too.
+    """
     article = build_view(text, language=language, published=published, title=title, version=version)
     if article is None:
         return []
+    found = _pass(article, {})
+    model = load_detector() if detector == _SHIPPED else detector
+    if isinstance(model, Detector):
+        forced = _detected(article, model, found)
+        if forced:
+            found += [
+                replace(item, situation=replace(item.situation, detected=True))
+                for item in _pass(article, forced)
+                if item.fact.type in forced.get(item.sentence, ())
+            ]
+    return _merge(
+        _one_owner_per_figure(
+            [
+                _adequacy_by_commission(item)
+                for item in (_named_regulator(article, item) for item in found)
+                if not _government_enforcing(item)
+            ]
+        )
+    )
+
+
+def _detected(article: ArticleView, model: Detector, found: list[Found]) -> dict[int, frozenset[str]]:
+    """The sentences in which no rule proposed anything and that the detector says report a fact of a
+    type the rules found none of in the article, with those types."""
+    missing = [t for t in model.types if t not in {item.fact.type for item in found}]
+    explained = {item.sentence for item in found}
+    if not missing:
+        return {}
+    kinds = {
+        t: {k for rule in article.rules.facts if rule.type == t for k in rule.actor_kinds} for t in missing
+    }
+    forced: dict[int, frozenset[str]] = {}
+    for sentence in article.sentences:
+        if sentence.index in explained:
+            continue
+        named = {m.entity.kind for m in within(article.entities, article.entity_starts, sentence)}
+        wanted = [t for t in missing if named & kinds[t]]
+        if not wanted:
+            continue
+        tokens = sentence_tokens(article.folded[sentence.start : sentence.end], article.rules.language)
+        fired = frozenset(t for t in wanted if model.types[t].fires(tokens))
+        if fired:
+            forced[sentence.index] = fired
+    return forced
+
+
+def _pass(article: ArticleView, forced: dict[int, frozenset[str]]) -> list[Found]:
+    """One reading of the article, sentence by sentence; ``forced`` sentences also run the rules of
+    the given types as if a trigger had matched."""
     found: list[Found] = []
     earlier: list[ActorMention] = list(article.title_mentions)
     last_actor: dict[str, Actor] = {}
@@ -88,21 +146,15 @@ def candidates(
             article.coreference_spots,
             ahead,
         )
-        produced = _sentence_facts(article, sentence, mentions, earlier, last_actor)
+        produced = _sentence_facts(
+            article, sentence, mentions, earlier, last_actor, forced.get(sentence.index, frozenset())
+        )
         if not produced and sentence.index > 0:
             produced = _listed_examples(article, sentence, mentions, previous)
         found.extend(produced)
         previous = produced
         earlier.extend(mentions)
-    return _merge(
-        _one_owner_per_figure(
-            [
-                _adequacy_by_commission(item)
-                for item in (_named_regulator(article, item) for item in found)
-                if not _government_enforcing(item)
-            ]
-        )
-    )
+    return found
 
 
 def _adequacy_by_commission(item: Found) -> Found:
@@ -114,6 +166,7 @@ def _adequacy_by_commission(item: Found) -> Found:
 
 
 _SPENDING = ("investment", "gov_program")
+_AS_TRIGGERED = re.compile("")  # where the detector fired: an empty match at the clause's start
 
 
 def _one_owner_per_figure(found: list[Found]) -> list[Found]:
@@ -246,8 +299,9 @@ def _sentence_facts(
     mentions: list[ActorMention],
     earlier: list[ActorMention],
     last_actor: dict[str, Actor],
+    forced: frozenset[str] = frozenset(),
 ) -> list[Found]:
-    if not any_within(article.any_trigger_starts, sentence.start, sentence.end):
+    if not forced and not any_within(article.any_trigger_starts, sentence.start, sentence.end):
         return []  # no rule fires here: nothing below would be read
     rules = article.rules
     folded = article.folded
@@ -258,7 +312,11 @@ def _sentence_facts(
     for start, end in _clauses(folded, sentence, rules):
         clause_text = folded[start:end]
         clause_mentions = [m for m in mentions if start <= m.start < end]
-        triggers = [trigger_in(article, index, start, end, sentence.end) for index in range(len(rules.facts))]
+        triggers = [
+            trigger_in(article, index, start, end, sentence.end)
+            or (_AS_TRIGGERED.match(folded, start) if rule.type in forced else None)
+            for index, rule in enumerate(rules.facts)
+        ]
         if any(trigger is not None for trigger in triggers) and not search_slice(
             rules.negative_sentence, clause_text, article.negative_starts, start
         ):
