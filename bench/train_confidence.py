@@ -123,15 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     parser.add_argument("--output", type=Path, default=MODEL_PATH, help="where the model goes")
     args = parser.parse_args(argv)
-    tuning = rn.split(rn.load_labels())["tuning"]
-    if not args.unchecked:
-        tuning = [a for a in tuning if a.checked]
-    group_of = {a.id: key for key, group in rn.event_groups(tuning).items() for a in group}
-    articles = []
-    for article in tuning:
-        text = rn.cached_text(article)
-        if text is not None:
-            articles.append((rn.as_labelled(article, text), group_of[article.id]))
+    articles = rn.tuning_with_groups(checked_only=not args.unchecked)
     if len(articles) < 20:
         print(f"error: only {len(articles)} tuning articles have cached text (20 needed)", file=sys.stderr)
         return 1

@@ -147,13 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     parser.add_argument("--output", type=Path, default=MODEL_PATH, help="where the model goes")
     args = parser.parse_args(argv)
-    tuning = [a for a in rn.split(rn.load_labels())["tuning"] if a.checked]
-    group_of = {a.id: key for key, group in rn.event_groups(tuning).items() for a in group}
-    articles: list[tuple[LabelledArticle, str]] = []
-    for article in tuning:
-        text = rn.cached_text(article)
-        if text is not None:
-            articles.append((rn.as_labelled(article, text), group_of[article.id]))
+    articles = rn.tuning_with_groups()
     if len(articles) < 20:
         print(f"error: only {len(articles)} tuning articles have cached text", file=sys.stderr)
         return 1

@@ -262,6 +262,21 @@ def event_groups(articles: Iterable[RealArticle]) -> dict[str, list[RealArticle]
     return {min(k for a in group for k in a.event_keys()): group for group in groups.values()}
 
 
+def tuning_with_groups(*, checked_only: bool = True) -> list[tuple[LabelledArticle, str]]:
+    """The tuning part's articles with cached text, each with its event group (the key of a fold):
+    what the learned layers of the extractor train on."""
+    tuning = split(load_labels())["tuning"]
+    if checked_only:
+        tuning = [a for a in tuning if a.checked]
+    group_of = {a.id: key for key, group in event_groups(tuning).items() for a in group}
+    articles = []
+    for article in tuning:
+        text = cached_text(article)
+        if text is not None:
+            articles.append((as_labelled(article, text), group_of[article.id]))
+    return articles
+
+
 def is_validation(group_key: str) -> bool:
     """Whether an event group belongs to the frozen validation part (a hash of its key)."""
     digest = hashlib.sha256(group_key.encode("utf-8")).digest()

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any, TypeVar
 
 from extractors.facts.errors import RulesError
 
 MODEL_FILE = "confidence.json"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,32 +92,51 @@ def features(situation: CandidateSituation) -> dict[str, float]:
 
 
 @dataclass(frozen=True, slots=True)
-class ConfidenceModel:
-    """A logistic model: ``p = 1 / (1 + exp(-(bias + sum(weight * value))))``."""
+class LogisticModel:
+    """A logistic model: ``p = 1 / (1 + exp(-(bias + sum(weight * value))))``, and a threshold."""
 
     weights: Mapping[str, float]
     bias: float
     threshold: float
-    version: str
 
     def probability(self, values: Mapping[str, float]) -> float:
-        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in values.items())
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return logistic(self.bias, self.weights, values)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfidenceModel(LogisticModel):
+    """The confidence model: candidates below its threshold are dropped."""
+
+    version: str
+
+
+def logistic(bias: float, weights: Mapping[str, float], values: Mapping[str, float]) -> float:
+    """``1 / (1 + exp(-(bias + sum(weight * value))))``, names without a weight counting 0."""
+    z = bias + sum(weights.get(name, 0.0) * value for name, value in values.items())
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def read_model_file(name: str, build: Callable[[Any], T], what: str) -> T | None:
+    """``build`` over the JSON file ``name`` of the data folder; None where there is none."""
+    path = resources.files("extractors").joinpath("data", name)
+    if not path.is_file():
+        return None
+    try:
+        return build(json.loads(path.read_text("utf-8")))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RulesError(f"not {what}: {exc}", path=name) from exc
+
+
+def _model_from(raw: Any) -> ConfidenceModel:
+    return ConfidenceModel(
+        weights={str(k): float(v) for k, v in raw["weights"].items()},
+        bias=float(raw["bias"]),
+        threshold=float(raw["threshold"]),
+        version=str(raw["version"]),
+    )
 
 
 @cache
 def load_model() -> ConfidenceModel | None:
     """The shipped model, or None where the data folder has none."""
-    path = resources.files("extractors").joinpath("data", MODEL_FILE)
-    if not path.is_file():
-        return None
-    try:
-        raw = json.loads(path.read_text("utf-8"))
-        return ConfidenceModel(
-            weights={str(k): float(v) for k, v in raw["weights"].items()},
-            bias=float(raw["bias"]),
-            threshold=float(raw["threshold"]),
-            version=str(raw["version"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RulesError(f"not a confidence model: {exc}", path=MODEL_FILE) from exc
+    return read_model_file(MODEL_FILE, _model_from, "a confidence model")

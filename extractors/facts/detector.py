@@ -18,16 +18,13 @@ time, no library, no download.
 from __future__ import annotations
 
 import itertools
-import json
-import math
 import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-from extractors.facts.errors import RulesError
+from extractors.facts.confidence import LogisticModel, read_model_file
 
 MODEL_FILE = "detector.json"
 _WORD = re.compile(r"[a-z][a-z'-]+")
@@ -50,16 +47,8 @@ def sentence_tokens(text: str, language: str) -> Counter[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class TypeDetector:
-    """A logistic model for one fact type, and the probability from which it proposes."""
-
-    weights: Mapping[str, float]
-    bias: float
-    threshold: float
-
-    def probability(self, tokens: Mapping[str, int]) -> float:
-        z = self.bias + sum(self.weights.get(token, 0.0) * count for token, count in tokens.items())
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+class TypeDetector(LogisticModel):
+    """A logistic model for one fact type; its threshold is the probability from which it proposes."""
 
     def fires(self, tokens: Mapping[str, int]) -> bool:
         return self.probability(tokens) >= self.threshold
@@ -94,10 +83,4 @@ def detector_from(raw: Mapping[str, object]) -> Detector:
 @cache
 def load_detector() -> Detector | None:
     """The shipped detector, or None where the data folder has none (then only rules propose)."""
-    path = resources.files("extractors").joinpath("data", MODEL_FILE)
-    if not path.is_file():
-        return None
-    try:
-        return detector_from(json.loads(path.read_text("utf-8")))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise RulesError(f"not a detector model: {exc}", path=MODEL_FILE) from exc
+    return read_model_file(MODEL_FILE, detector_from, "a detector model")
