@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from typing import Any
 
@@ -10,12 +9,11 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
 from flows.monitoring import library_logs_at_info
-from ingest.config import WAREHOUSE_ENV
+from ingest.config import default_warehouse
 from warehouse import maintain
 
 __all__ = ["lake_maintenance"]
 
-DEFAULT_WAREHOUSE = "news.duckdb"
 WAIT_FOR_RUN_S = 3600.0  # a nightly run still loading is waited for, up to an hour
 
 
@@ -34,9 +32,7 @@ def lake_maintenance(warehouse: str | None = None, keep_days: int = 7) -> dict[s
     """
     logger = get_run_logger()
     library_logs_at_info()
-    location = warehouse or next(
-        (os.environ[k] for k in WAREHOUSE_ENV if os.environ.get(k)), DEFAULT_WAREHOUSE
-    )
+    location = warehouse or default_warehouse()
     done = maintain(location, keep_days=keep_days, wait_s=WAIT_FOR_RUN_S)
     if done is None:
         logger.info("%s is a DuckDB file: it needs no maintenance", location)

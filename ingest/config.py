@@ -56,6 +56,13 @@ SETTINGS: dict[str, tuple[tuple[type, ...], float | None, bool]] = {
 # The warehouse location: NEWSFACTS_WAREHOUSE, else NEWSFACTS_DB (the older name), else the default.
 WAREHOUSE_ENV = ("NEWSFACTS_WAREHOUSE", "NEWSFACTS_DB")
 
+
+def default_warehouse(env: Mapping[str, str] | None = None) -> str:
+    """The warehouse location when none is given: from ``env`` (the process's by default), else the file."""
+    env = os.environ if env is None else env
+    return next((env[v] for v in WAREHOUSE_ENV if env.get(v)), DEFAULT_WAREHOUSE)
+
+
 # NEWSFACTS_* variables other parts of the project read; known, so not refused as unknown.
 # A new variable read anywhere belongs in this list.
 OTHER_ENV = (
@@ -221,7 +228,7 @@ def build_config(options: IngestOptions, env: Mapping[str, str] | None = None) -
             connect_timeout_s=min(policy.connect_timeout_s, timeout),
             read_timeout_s=min(policy.read_timeout_s, timeout),
         )
-    warehouse = options.warehouse or next((env[v] for v in WAREHOUSE_ENV if env.get(v)), DEFAULT_WAREHOUSE)
+    warehouse = options.warehouse or default_warehouse(env)
     if chosen["batch_deployment"] and not is_lake(warehouse):
         raise ConfigError(
             f"batch_deployment needs a lake warehouse (ducklake:postgres:...), not the file {warehouse}:"
