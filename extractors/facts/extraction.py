@@ -92,10 +92,11 @@ def candidates(
 def _detected(article: ArticleView, model: Detector, found: list[Found]) -> dict[int, frozenset[str]]:
     """The sentences in which no rule proposed anything and that the detector says report a fact of a
     type the rules found none of in the article, with those types."""
-    missing = [t for t in model.types if t not in {item.fact.type for item in found}]
-    explained = {item.sentence for item in found}
+    found_types = {item.fact.type for item in found}
+    missing = [t for t in model.types if t not in found_types]
     if not missing:
         return {}
+    explained = {item.sentence for item in found}
     kinds = {
         t: {k for rule in article.rules.facts if rule.type == t for k in rule.actor_kinds} for t in missing
     }
