@@ -29,14 +29,16 @@ import asyncio
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 from uuid import UUID
 
+from httpx import Response
 from prefect.client.orchestration import PrefectClient, get_client
-from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, rate_limit
+from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
 from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 
 from crawler.politeness import HostGateError, HostPacer, SharedSlots, Sleep, register_gate
@@ -51,6 +53,13 @@ LEASE_S = 60.0  # the shortest lease the server grants
 # that comes early is refused and retried only after the server's Retry-After (about the delay
 # again, with jitter), which stretches the spacing by half on average.
 _LOCAL_MARGIN_S = 0.01
+# A start whose answer took this share of the delay longer than the server's usual answer is not
+# used (FleetGate.space): the request would go out that late after the server's grant, and the next
+# grant is only one delay after it. So requests to a host start at least (1 - share) delays apart,
+# less the usual answer time (a few ms from a server nearby). The usual time is the quickest of the
+# last answers, so a server that is always slow to answer slows no request twice.
+_STALE_SHARE = 0.25
+_ANSWERS_KEPT = 32
 LINGER_S = 0.5  # a slot waits this long for its loop's next fetch to the host before going back
 MAX_HOLD_S = 20.0  # then it goes back to the server, so that other workers get their turn
 _BANNED = str.maketrans({c: "_" for c in "/%&><"})  # characters Prefect refuses in a limit's name
@@ -83,6 +92,8 @@ class FleetGate:
         self._sleep = sleep
         self._pacer = HostPacer()
         self._granted: dict[str, float] = {}  # host -> when this process last got a start (monotonic)
+        self.stale_starts = 0  # starts that came back too late to use (asked again instead)
+        self._answers: deque[float] = deque(maxlen=_ANSWERS_KEPT)  # how long the last starts took
         # A process never needs more of a host's slots than the limit, so only that many of its
         # fetches ask the server at once: every refused ask raises the server's Retry-After.
         self._local = SharedSlots()
@@ -197,33 +208,57 @@ class FleetGate:
             else:
                 await self._release(slot)
 
+    async def _ask(
+        self, name: str, call: Callable[[PrefectClient], Awaitable[Response]]
+    ) -> tuple[Response, float]:
+        """``call`` the server until it grants (423 Locked: every slot is taken, ask again after its
+        Retry-After); the answer and when the granting ask was sent (monotonic)."""
+        deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
+        client = await self._client()
+        while True:
+            asked = time.monotonic()
+            try:
+                return await call(client), asked
+            except PrefectHTTPStatusError as exc:
+                if exc.response.status_code != 423:
+                    raise ConcurrencySlotAcquisitionError(f"{name!r}: {exc}") from exc
+                wait = float(exc.response.headers.get("Retry-After", "0.1") or 0.1)
+                if deadline is not None and time.monotonic() + wait > deadline:
+                    raise TimeoutError(name) from None
+                await asyncio.sleep(wait)
+
     async def _take(self, name: str) -> _Held:
         """One slot of ``name`` under a lease, kept alive by a renewal task until released.
 
         Asked of the server directly (not through ``prefect.concurrency``'s context manager),
         because a slot outlives the fetch that took it and is given back by another task.
         """
-        deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
-        client = await self._client()
-        while True:
-            try:
-                response = await client.increment_concurrency_slots_with_lease(
-                    names=[name], slots=1, mode="concurrency", lease_duration=self.lease_duration_s
-                )
-                break
-            except PrefectHTTPStatusError as exc:
-                if exc.response.status_code != 423:  # 423 Locked: every slot is taken, ask again
-                    raise ConcurrencySlotAcquisitionError(f"{name!r}: {exc}") from exc
-                wait = float(exc.response.headers.get("Retry-After", "0.1") or 0.1)
-                if deadline is not None and time.monotonic() + wait > deadline:
-                    raise TimeoutError(name) from None
-                await asyncio.sleep(wait)
+        response, _ = await self._ask(
+            name,
+            lambda client: client.increment_concurrency_slots_with_lease(
+                names=[name], slots=1, mode="concurrency", lease_duration=self.lease_duration_s
+            ),
+        )
         body = response.json()
         if not body.get("limits"):  # strict: a missing limit is an error, never a silent pass
             raise ConcurrencySlotAcquisitionError(f"the limit {name!r} does not exist")
         lease_id = UUID(str(body["lease_id"]))
         renewal = asyncio.get_running_loop().create_task(self._renew(name, lease_id))
         return _Held(name, lease_id, renewal, time.monotonic())
+
+    async def _start(self, name: str) -> float:
+        """One start of the rate limit ``name``; when the ask that got it was sent (monotonic).
+
+        Asked on this loop's own client rather than through ``prefect.concurrency.rate_limit``,
+        which hands the ask to Prefect's event-loop thread and the answer back: two more threads
+        to wait for while an extraction holds the GIL, each wait making the start staler.
+        """
+        response, asked = await self._ask(
+            name, lambda client: client.increment_concurrency_slots(names=[name], slots=1, mode="rate_limit")
+        )
+        if not response.json():  # strict: a missing limit is an error, never a silent pass
+            raise ConcurrencySlotAcquisitionError(f"the limit {name!r} does not exist")
+        return asked
 
     async def _renew(self, name: str, lease_id: UUID) -> None:
         """Renew the lease at three quarters of its length until cancelled (the slot given back)."""
@@ -288,19 +323,30 @@ class FleetGate:
         name = rate_limit_name(host)
         await self._ensure(name, 1, 1.0 / delay_s)  # before the wait, so a start is not late for it
         wait = self._pacer.reserve(host, delay_s + _LOCAL_MARGIN_S)
-        while wait > 0:  # the start before ours may have been granted late: wait on from then
-            await self._sleep(wait)
+        while True:
+            while wait > 0:  # the start before ours may have been granted late: wait on from then
+                await self._sleep(wait)
+                with self._lock:
+                    granted = self._granted.get(host)
+                wait = 0.0 if granted is None else granted + delay_s + _LOCAL_MARGIN_S - time.monotonic()
+            asked = await self._acquire(name, 1, 1.0 / delay_s, lambda: self._start(name))
+            now = time.monotonic()
             with self._lock:
-                granted = self._granted.get(host)
-            wait = 0.0 if granted is None else granted + delay_s + _LOCAL_MARGIN_S - time.monotonic()
-        await self._acquire(
-            name, 1, 1.0 / delay_s, lambda: rate_limit(name, timeout_seconds=self.timeout_s, strict=True)
-        )
-        with self._lock:
-            self._granted[host] = time.monotonic()
-            if len(self._granted) > 10_000:  # forget hosts not started for a while
-                horizon = time.monotonic() - 3600
-                self._granted = {h: t for h, t in self._granted.items() if t > horizon}
+                self._granted[host] = now
+                if len(self._granted) > 10_000:  # forget hosts not started for a while
+                    horizon = now - 3600
+                    self._granted = {h: t for h, t in self._granted.items() if t > horizon}
+                usual = min(self._answers, default=0.0)
+                self._answers.append(now - asked)
+                if now - asked <= usual + _STALE_SHARE * delay_s:
+                    return
+                # The server granted the start somewhere between the ask and now, and may grant
+                # the next one, to any worker, a delay after that: sent now, this request could
+                # reach the site right beside that one. The start is spent; a fresh one follows a
+                # delay from now.
+                self.stale_starts += 1
+            log.debug("a start of %r came back after %.3fs: asking again", name, now - asked)
+            wait = delay_s + _LOCAL_MARGIN_S
 
 
 @dataclass(slots=True)

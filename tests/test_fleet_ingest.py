@@ -218,10 +218,12 @@ def test_two_workers_share_a_run_and_a_killed_worker_costs_nothing(
         seen = json.loads(fleet["arrivals"].read_text("utf-8"))
         for host, times in seen.items():  # spacing held across the two workers, per site
             gaps = [b - a for a, b in itertools.pairwise(times)]
-            # The gate spaces the *grants*; a grant's request can reach the site late when its process
-            # waits for a core (two cores, four flow runs extracting), squeezing the next gap. So: the
-            # whole run kept the rate, nearly every gap kept the delay, and none came close to zero.
-            # Two workers pacing only themselves would send twice the rate, with many gaps near zero.
+            # The server spaces the *grants*, and the gate sends no request whose grant came back
+            # later than a quarter of the delay (FleetGate.space): starts are >= 3/4 of the delay
+            # apart. A request can still reach the site late when its process waits for a core (two
+            # cores, four flow runs extracting) between the check and the send. So: the whole run kept
+            # the rate, nearly every gap kept the delay, and none came close to zero. Two workers
+            # pacing only themselves would send twice the rate, with many gaps near zero.
             assert times[-1] - times[0] >= 0.95 * DELAY * len(gaps), f"{host}: faster than 1/{DELAY}s"
             kept = sum(1 for gap in gaps if gap >= 0.8 * DELAY)
             assert kept >= 0.95 * len(gaps), f"{host}: only {kept} of {len(gaps)} gaps kept {DELAY}s"

@@ -293,6 +293,76 @@ def test_a_limit_deleted_while_a_worker_runs_is_made_again(prefect_api: None) ->
     assert asyncio.run(scenario()) == [3, 1]
 
 
+def test_a_start_answered_late_is_not_used(prefect_api: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server grants a start somewhere during the ask, and the next start (to any worker) one
+    delay after that. A start whose answer reaches the fetch late, as when its process waits for a
+    core, would send the request right beside the next worker's: the gate asks again instead."""
+    from prefect.client.orchestration import PrefectClient
+
+    from flows.fleet import FleetGate
+
+    host = f"late-{os.getpid()}.test"
+    real = PrefectClient.increment_concurrency_slots
+    granted: list[float] = []
+
+    async def first_answer_late(self: PrefectClient, *args: Any, **kwargs: Any) -> Any:
+        response = await real(self, *args, **kwargs)  # a refused ask raises: only grants get here
+        granted.append(time.monotonic())
+        if len(granted) == 1:
+            await asyncio.sleep(0.6)
+        return response
+
+    monkeypatch.setattr(PrefectClient, "increment_concurrency_slots", first_answer_late)
+
+    async def scenario() -> tuple[FleetGate, float, float]:
+        gate = FleetGate(timeout_s=10)
+        await gate.space(host, 1.0)
+        late = time.monotonic()
+        await gate.space(host, 1.0)  # answered on time: used as it comes
+        on_time = time.monotonic()
+        await gate.release_idle()
+        return gate, late, on_time
+
+    gate, late, on_time = asyncio.run(scenario())
+    assert gate.stale_starts == 1
+    assert len(granted) == 3
+    assert late - granted[0] >= 1.0, "the late start was used: its request would go out beside the next one"
+    assert on_time - granted[2] < 0.25
+
+
+def test_a_server_always_slow_to_answer_costs_one_start_not_every_one(
+    prefect_api: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Late is measured against the server's usual answer time: a far server's answers are all slow,
+    and asking again each time would never start a request."""
+    from prefect.client.orchestration import PrefectClient
+
+    from flows.fleet import FleetGate
+
+    host = f"far-{os.getpid()}.test"
+    real = PrefectClient.increment_concurrency_slots
+
+    async def always_slow(self: PrefectClient, *args: Any, **kwargs: Any) -> Any:
+        response = await real(self, *args, **kwargs)
+        await asyncio.sleep(0.3)
+        return response
+
+    monkeypatch.setattr(PrefectClient, "increment_concurrency_slots", always_slow)
+
+    async def starts(gate: FleetGate) -> None:
+        for _ in range(4):
+            await gate.space(host, 0.5)
+        await gate.release_idle()
+
+    async def scenario() -> FleetGate:
+        gate = FleetGate(timeout_s=10)
+        await asyncio.wait_for(starts(gate), timeout=20)  # four starts take about 3.5 s
+        return gate
+
+    gate = asyncio.run(scenario())
+    assert gate.stale_starts == 1  # the first: no usual answer time known yet
+
+
 def test_a_missing_gate_name_is_a_clear_error() -> None:
     from crawler import Fetcher, FetchPolicy
 
