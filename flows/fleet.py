@@ -33,10 +33,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
-from httpx import Response
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
 from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
@@ -208,11 +207,9 @@ class FleetGate:
             else:
                 await self._release(slot)
 
-    async def _ask(
-        self, name: str, call: Callable[[PrefectClient], Awaitable[Response]]
-    ) -> tuple[Response, float]:
+    async def _ask(self, name: str, call: Callable[[PrefectClient], Awaitable[Any]]) -> tuple[Any, float]:
         """``call`` the server until it grants (423 Locked: every slot is taken, ask again after its
-        Retry-After); the answer and when the granting ask was sent (monotonic)."""
+        Retry-After); the answer (an HTTP response) and when the granting ask was sent (monotonic)."""
         deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
         client = await self._client()
         while True:
