@@ -7,8 +7,9 @@ fact of that type in its article (the labels say who acts, not in which
 sentence). A logistic regression (scikit-learn) over the sentence's words
 (``detector.sentence_tokens``) learns each type. The probability from which
 the detector proposes is the one that gives the best fact-level F1 out of
-fold, the extractor run whole on held-out event groups. The validation part
-is never read here.
+fold, the extractor run whole on held-out event groups. The project's own-words
+dev set and the demo corpus's labels are added to every fold's training
+examples, never held out. The validation part is never read here.
 
     python -m bench.train_detector            # checked articles of the tuning part
     python -m bench.train_detector --dry-run  # print the figures, write nothing
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import realnews as rn
-from bench.evaluate_facts import LabelledArticle, match_article
+from bench.evaluate_facts import LabelledArticle, load_demo, load_devset, match_article
 from extractors.facts import EXTRACTOR_VERSION, extraction
 from extractors.facts.detector import MODEL_FILE, Detector, detector_from, sentence_tokens
 from extractors.facts.entities import canonical_name
@@ -152,12 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: only {len(articles)} tuning articles have cached text", file=sys.stderr)
         return 1
     by_article = [(article, group, examples(article, group)) for article, group in articles]
+    # The own-words dev set and the demo labels add examples to every fold's training (never held
+    # out: the folds score real news): out of fold, tuning F1 0.626 without them, 0.637 with them.
+    own_words = [e for article in load_devset() + load_demo() for e in examples(article, "own-words")]
     groups = sorted({group for _, group, _ in by_article})
     fold_of = {group: index % FOLDS for index, group in enumerate(groups)}
     base = fact_counts([a for a, _, _ in by_article], None)
     out_of_fold: dict[float, list[int]] = {t: [0, 0, 0] for t in THRESHOLDS}
     for fold in range(FOLDS):
-        trained = fit([e for _, g, found in by_article if fold_of[g] != fold for e in found])
+        trained = fit(own_words + [e for _, g, found in by_article if fold_of[g] != fold for e in found])
         held_out = [a for a, g, _ in by_article if fold_of[g] == fold]
         for threshold in THRESHOLDS:
             counts = fact_counts(held_out, _with_threshold(trained, threshold))
@@ -174,10 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     document = {
         "version": f"detector-{date.today().isoformat()}",
         "extractor_version": EXTRACTOR_VERSION,
-        "trained_on": {"articles": len(articles), "examples": sum(len(f) for _, _, f in by_article)},
+        "trained_on": {"articles": len(articles), "examples": sum(len(f) for _, _, f in by_article),
+                       "own_words_examples": len(own_words)},
         "cross_validation": {"folds": FOLDS, "f1_rules_alone": round(f1(base), 4),
                              "f1_with_detector": round(f1(tuple(out_of_fold[best])), 4)},  # type: ignore[arg-type]
-        "types": fit([e for _, _, found in by_article for e in found], best),
+        "types": fit(own_words + [e for _, _, found in by_article for e in found], best),
     }  # fmt: skip
     print(f"threshold {best}; {sum(len(m['weights']) for m in document['types'].values())} weights")
     if not args.dry_run:

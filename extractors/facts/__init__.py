@@ -15,7 +15,7 @@ from extractors.facts import extraction
 from extractors.facts.topics import tag_topics
 from extractors.models import Fact
 
-EXTRACTOR_VERSION = "facts-2026.12.4"
+EXTRACTOR_VERSION = "facts-2026.12.5"
 
 __all__ = ["EXTRACTOR_VERSION", "extract_facts", "tag_topics"]
 
