@@ -17,6 +17,7 @@ import logging
 import random
 import socket
 import ssl
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
@@ -112,6 +113,22 @@ def _looks_binary(head: bytes) -> bool:
     return b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
+# A request's extension: the moment by which it must go out to keep the host's spacing (HostGate.space).
+START_BY = "newsfacts.start_by"
+LATE_STARTS_ALLOWED = 3  # late starts in a row before a request goes out anyway (never stuck)
+
+
+class LateStart(Exception):
+    """The request was not sent: it could not go out by its start's deadline."""
+
+
+async def _refuse_late_start(request: httpx.Request) -> None:
+    """httpx's last hook before the transport: a request whose start went stale is not sent."""
+    start_by = request.extensions.get(START_BY)
+    if start_by is not None and time.monotonic() > start_by:
+        raise LateStart(f"{request.url.host}: {time.monotonic() - start_by:.3f}s past its start")
+
+
 class Fetcher:
     """An async HTTP client with the crawler's rules. Use as ``async with``."""
 
@@ -137,6 +154,7 @@ class Fetcher:
                 policy.read_timeout_s, connect=policy.connect_timeout_s, pool=policy.total_timeout_s
             ),
             follow_redirects=False,
+            event_hooks={"request": [_refuse_late_start]},
             headers={
                 "User-Agent": policy.user_agent,
                 "Accept-Encoding": "gzip, deflate, br",
@@ -159,8 +177,10 @@ class Fetcher:
         accept: Accept = "html",
         etag: str | None = None,
         last_modified: str | None = None,
+        start_by: float | None = None,
     ) -> PageRecord:
-        """One GET with redirects followed by hand; raises :class:`FetchError`."""
+        """One GET with redirects followed by hand; raises :class:`FetchError`, or :class:`LateStart`
+        (nothing sent) when the first request cannot go out by ``start_by`` (``time.monotonic()``)."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -174,7 +194,8 @@ class Fetcher:
                 raise UnsupportedScheme(f"scheme {scheme or '(none)'!r} is not fetched", url=current)
             try:
                 async with asyncio.timeout(self.policy.total_timeout_s):
-                    result = await self._get_once(url, current, headers, accept)
+                    result = await self._get_once(url, current, headers, accept, start_by)
+                start_by = None  # redirects follow the request the spacing was for
             except TimeoutError as exc:
                 raise FetchTimeout(
                     f"no complete response within {self.policy.total_timeout_s:.0f}s", url=current
@@ -189,11 +210,12 @@ class Fetcher:
         raise TooManyRedirects(f"more than {self.policy.max_redirects} redirects", url=url)
 
     async def _get_once(
-        self, url: str, current: str, headers: dict[str, str], accept: Accept
+        self, url: str, current: str, headers: dict[str, str], accept: Accept, start_by: float | None = None
     ) -> PageRecord | str:
         """A PageRecord, or the Location of a redirect to follow."""
+        extensions = {START_BY: start_by} if start_by is not None else None
         try:
-            async with self._client.stream("GET", current, headers=headers) as resp:
+            async with self._client.stream("GET", current, headers=headers, extensions=extensions) as resp:
                 status = resp.status_code
                 if status in _REDIRECTS and resp.headers.get("location"):
                     return resp.headers["location"]
@@ -338,11 +360,22 @@ class Fetcher:
                         attempts=0,
                     )  # fmt: skip
                 delay = max(delay, min(rules.crawl_delay(self.policy.user_agent) or 0.0, 60.0))
+            late = 0
             while True:
+                start_by = await self.gate.space(host, delay)
                 attempts += 1
-                await self.gate.space(host, delay)
                 try:
-                    result = await self.fetch(url, accept=accept, etag=etag, last_modified=last_modified)
+                    result = await self.fetch(
+                        url, accept=accept, etag=etag, last_modified=last_modified,
+                        start_by=start_by if late < LATE_STARTS_ALLOWED else None,
+                    )  # fmt: skip
+                except LateStart as exc:
+                    # this process waited for a core between the start and the send: sent now, the
+                    # request could reach the host right beside another worker's; ask again
+                    log.debug("late start for %s: %s", url, exc)
+                    attempts -= 1
+                    late += 1
+                    continue
                 except TransientFetchError as exc:
                     wait = self._backoff(attempts, exc)
                     if attempts > self.policy.max_retries or wait is None:

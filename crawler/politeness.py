@@ -151,8 +151,13 @@ class HostGate(Protocol):
         """Hold one of ``limit`` slots of ``host`` for the body of the ``async with``."""
         ...
 
-    async def space(self, host: str, delay_s: float) -> None:
-        """Return when a request to ``host`` may start, ``delay_s`` after the previous start."""
+    async def space(self, host: str, delay_s: float) -> float | None:
+        """Return when a request to ``host`` may start, ``delay_s`` after the previous start.
+
+        Returns the latest moment (``time.monotonic()``) at which the start still keeps the spacing,
+        or None where it has no such limit. A request that could not go out by then (its process
+        waited for a core) is not sent: its fetcher asks for a new start.
+        """
         ...
 
     async def release_idle(self) -> None:
@@ -170,10 +175,11 @@ class LocalGate:
     def hold(self, host: str, limit: int) -> AbstractAsyncContextManager[None]:
         return SLOTS.hold(self._run_key, host, limit)
 
-    async def space(self, host: str, delay_s: float) -> None:
+    async def space(self, host: str, delay_s: float) -> float | None:
         wait = PACER.reserve(host, delay_s)
         if wait > 0:
             await self._sleep(wait)
+        return None  # the threads of one process: a late start only widens the next gap here
 
     async def release_idle(self) -> None:
         """Nothing: the in-process slots go back as each request ends."""

@@ -314,9 +314,9 @@ class FleetGate:
         except Exception as exc:
             log.warning("could not release a slot of %r (its lease runs out instead): %s", slot.name, exc)
 
-    async def space(self, host: str, delay_s: float) -> None:
+    async def space(self, host: str, delay_s: float) -> float | None:
         if delay_s <= 0:
-            return
+            return None
         name = rate_limit_name(host)
         await self._ensure(name, 1, 1.0 / delay_s)  # before the wait, so a start is not late for it
         wait = self._pacer.reserve(host, delay_s + _LOCAL_MARGIN_S)
@@ -335,8 +335,9 @@ class FleetGate:
                     self._granted = {h: t for h, t in self._granted.items() if t > horizon}
                 usual = min(self._answers, default=0.0)
                 self._answers.append(now - asked)
-                if now - asked <= usual + _STALE_SHARE * delay_s:
-                    return
+                start_by = asked + usual + _STALE_SHARE * delay_s
+                if now <= start_by:
+                    return start_by  # checked again just before the request goes out
                 # The server granted the start somewhere between the ask and now, and may grant
                 # the next one, to any worker, a delay after that: sent now, this request could
                 # reach the site right beside that one. The start is spent; a fresh one follows a

@@ -487,3 +487,69 @@ def test_a_robots_txt_that_errors_still_skips_as_robots_unreachable() -> None:
 
     result = run(handler, policy=FetchPolicy(per_host_delay_s=0, max_retries=0))
     assert (result.status, result.reason) == ("skipped", "robots_unreachable")
+
+
+class LateOnce:
+    """A host gate whose first start is already stale when it is handed over (its process stalled)."""
+
+    def __init__(self) -> None:
+        self.starts = 0
+
+    def hold(self, host: str, limit: int) -> Any:
+        from crawler.politeness import SLOTS
+
+        return SLOTS.hold("late-once", host, limit)
+
+    async def space(self, host: str, delay_s: float) -> float | None:
+        self.starts += 1
+        return time.monotonic() - 1.0 if self.starts == 1 else time.monotonic() + 60.0
+
+    async def release_idle(self) -> None:
+        pass
+
+
+def test_a_request_whose_start_went_stale_is_not_sent_and_asks_again() -> None:
+    """A start the process could not use in time is not used: nothing reaches the site, a new start
+    is asked, and the page is fetched once on it."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, headers={"content-type": "text/html"}, content=HTML)
+
+    gate = LateOnce()
+
+    async def go() -> PageRecord:
+        async with Fetcher(FAST, transport=httpx.MockTransport(handler), sleep=Sleeps(), gate=gate) as f:
+            return await f.fetch_page("https://news.example/a")
+
+    record = asyncio.run(go())
+    assert record.status == "fetched" and record.attempts == 1
+    assert gate.starts == 2
+    assert [u for u in seen if not u.endswith("/robots.txt")] == ["https://news.example/a"]
+
+
+def test_a_start_that_stays_stale_still_lets_the_request_out() -> None:
+    """Late every time (an overloaded machine): after a few new starts the request goes out anyway."""
+
+    class AlwaysLate(LateOnce):
+        async def space(self, host: str, delay_s: float) -> float | None:
+            self.starts += 1
+            return time.monotonic() - 1.0
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, headers={"content-type": "text/html"}, content=HTML)
+
+    gate = AlwaysLate()
+
+    async def go() -> PageRecord:
+        async with Fetcher(FAST, transport=httpx.MockTransport(handler), sleep=Sleeps(), gate=gate) as f:
+            return await f.fetch_page("https://news.example/a")
+
+    record = asyncio.run(go())
+    assert record.status == "fetched"
+    assert gate.starts == 4  # three late starts refused, the fourth sent without a deadline
+    assert [u for u in seen if not u.endswith("/robots.txt")] == ["https://news.example/a"]
