@@ -508,25 +508,30 @@ class LateOnce:
         pass
 
 
-def test_a_request_whose_start_went_stale_is_not_sent_and_asks_again() -> None:
-    """A start the process could not use in time is not used: nothing reaches the site, a new start
-    is asked, and the page is fetched once on it."""
+def fetch_through(gate: LateOnce) -> tuple[PageRecord, list[str]]:
+    """One page fetched through ``gate``; the record and the page requests that reached the site."""
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(str(request.url))
+        if not request.url.path.endswith("/robots.txt"):
+            seen.append(str(request.url))
         return httpx.Response(200, headers={"content-type": "text/html"}, content=HTML)
-
-    gate = LateOnce()
 
     async def go() -> PageRecord:
         async with Fetcher(FAST, transport=httpx.MockTransport(handler), sleep=Sleeps(), gate=gate) as f:
             return await f.fetch_page("https://news.example/a")
 
-    record = asyncio.run(go())
+    return asyncio.run(go()), seen
+
+
+def test_a_request_whose_start_went_stale_is_not_sent_and_asks_again() -> None:
+    """A start the process could not use in time is not used: nothing reaches the site, a new start
+    is asked, and the page is fetched once on it."""
+    gate = LateOnce()
+    record, seen = fetch_through(gate)
     assert record.status == "fetched" and record.attempts == 1
     assert gate.starts == 2
-    assert [u for u in seen if not u.endswith("/robots.txt")] == ["https://news.example/a"]
+    assert seen == ["https://news.example/a"]
 
 
 def test_a_start_that_stays_stale_still_lets_the_request_out() -> None:
@@ -537,19 +542,8 @@ def test_a_start_that_stays_stale_still_lets_the_request_out() -> None:
             self.starts += 1
             return time.monotonic() - 1.0
 
-    seen: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(str(request.url))
-        return httpx.Response(200, headers={"content-type": "text/html"}, content=HTML)
-
     gate = AlwaysLate()
-
-    async def go() -> PageRecord:
-        async with Fetcher(FAST, transport=httpx.MockTransport(handler), sleep=Sleeps(), gate=gate) as f:
-            return await f.fetch_page("https://news.example/a")
-
-    record = asyncio.run(go())
+    record, seen = fetch_through(gate)
     assert record.status == "fetched"
     assert gate.starts == 4  # three late starts refused, the fourth sent without a deadline
-    assert [u for u in seen if not u.endswith("/robots.txt")] == ["https://news.example/a"]
+    assert seen == ["https://news.example/a"]
