@@ -65,9 +65,7 @@ def examples(article: LabelledArticle, group: str) -> list[Example]:
     )
     if view is None:
         return []
-    kinds: dict[str, set[str]] = {}
-    for rule in view.rules.facts:
-        kinds.setdefault(rule.type, set()).update(rule.actor_kinds)
+    kinds = extraction.acting_kinds(view.rules)
     actors: dict[str, set[str]] = {}
     for fact in article.facts:
         if fact.actor:

@@ -97,15 +97,13 @@ def _detected(article: ArticleView, model: Detector, found: list[Found]) -> dict
     if not missing:
         return {}
     explained = {item.sentence for item in found}
-    kinds = {
-        t: {k for rule in article.rules.facts if rule.type == t for k in rule.actor_kinds} for t in missing
-    }
+    kinds = acting_kinds(article.rules)
     forced: dict[int, frozenset[str]] = {}
     for sentence in article.sentences:
         if sentence.index in explained:
             continue
         named = {m.entity.kind for m in within(article.entities, article.entity_starts, sentence)}
-        wanted = [t for t in missing if named & kinds[t]]
+        wanted = [t for t in missing if named & kinds.get(t, frozenset())]
         if not wanted:
             continue
         tokens = sentence_tokens(article.folded[sentence.start : sentence.end], article.rules.language)
@@ -113,6 +111,15 @@ def _detected(article: ArticleView, model: Detector, found: list[Found]) -> dict
         if fired:
             forced[sentence.index] = fired
     return forced
+
+
+def acting_kinds(rules: LanguageRules) -> dict[str, frozenset[str]]:
+    """Per fact type, the kinds of body that may act for it (company, regulator...), over its rules:
+    the sentences the detector reads, and trains on, are those that name one."""
+    kinds: dict[str, set[str]] = {}
+    for rule in rules.facts:
+        kinds.setdefault(rule.type, set()).update(rule.actor_kinds)
+    return {fact_type: frozenset(found) for fact_type, found in kinds.items()}
 
 
 def _pass(article: ArticleView, forced: dict[int, frozenset[str]]) -> list[Found]:
