@@ -12,7 +12,11 @@ empty body). Prints, per worker poll interval (``PREFECT_WORKER_QUERY_SECONDS``)
 - total, the flow-run process's CPU seconds and peak memory, the worker's memory.
 
 Runs one at a time on one worker, then ``--burst`` runs at once on two workers
-(the makespan shows the cost when the runs compete for the cores).
+that take one run at a time each (``--limit 1``, as one machine's slot), twice:
+started as Prefect starts them (``python -m prefect.engine``, one process per
+run) and as the batch deployment starts them (``python -m flows.batch_process``,
+whose process takes the runs still waiting when its own is done). The
+makespans show what a process per run costs when runs queue up.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +32,8 @@ from typing import Any
 from uuid import UUID
 
 from bench.postgres import postgres_cluster
-from tests.fleet import deploy, descendants, prefect_server, use_api, work_pool, workers
+from flows.batch_process import job_variables
+from tests.fleet import REPO, deploy, descendants, prefect_server, use_api, work_pool, workers
 
 ENTRYPOINT = "tests/fleet_probe.py:fleet_probe"
 
@@ -120,11 +126,18 @@ def main(argv: list[str] | None = None) -> None:
                         )
                         rows = one_at_a_time(api_url, deployment_id, out, args.runs)
                     figures[f"q{q:g}"] = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
-                out = base / "burst"
-                out.mkdir()
-                with workers(api_url, "fleet", 2, base / "burst-w", query_seconds=1.0):
-                    figures["burst_runs"] = args.burst
-                    figures["burst_makespan_s"] = burst(api_url, deployment_id, out, args.burst)
+                warm_id = deploy(
+                    api_url, "fleet", ENTRYPOINT, "warm", job_variables=job_variables(sys.executable, REPO)
+                )
+                figures["burst_runs"] = args.burst
+                for label, deployed in (("engine", deployment_id), ("batch_process", warm_id)):
+                    out = base / f"burst-{label}"
+                    out.mkdir()
+                    with workers(api_url, "fleet", 2, base / f"burst-w-{label}", limit=1, query_seconds=1.0):
+                        figures[f"burst_makespan_{label}_s"] = burst(api_url, deployed, out, args.burst)
+                    figures[f"burst_processes_{label}"] = len(
+                        {json.loads(f.read_text("utf-8"))["pid"] for f in out.glob("*.done.json")}
+                    )
 
     print(
         f"PostgreSQL start {figures['postgres_start_s']:.1f} s, Prefect server start (PG, migrations) "
@@ -141,10 +154,12 @@ def main(argv: list[str] | None = None) -> None:
             f"{q:>8g} {f['pickup']:>7.2f} {f['boot']:>6.2f} {f['finish']:>7.2f} {f['total']:>6.2f} "
             f"{f['cpu']:>6.2f} {f['rss_peak_mb']:>8.0f}"
         )
-    print(
-        f"burst: {figures['burst_runs']} empty runs on 2 workers (poll 1 s): makespan "
-        f"{figures['burst_makespan_s']:.1f} s"
-    )
+    for label, command in (("engine", "prefect.engine"), ("batch_process", "flows.batch_process")):
+        print(
+            f"burst: {figures['burst_runs']} empty runs on 2 workers of one slot each (poll 1 s), "
+            f"python -m {command}: makespan {figures[f'burst_makespan_{label}_s']:.1f} s in "
+            f"{figures[f'burst_processes_{label}']} processes"
+        )
     print(json.dumps(figures))
 
 

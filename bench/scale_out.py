@@ -125,7 +125,7 @@ def _run_child(
 def measure(pages_per_site: int, hosts: int, batch: int, reps: int) -> dict[str, Any]:
     """Every mode ``reps`` times, rotating the order; per mode the list of (pages, seconds)."""
     from bench.postgres import postgres_cluster
-    from tests.fleet import deploy, prefect_server, work_pool, workers
+    from tests.fleet import deploy_batches, prefect_server, work_pool, workers
 
     names = [f"127.0.0.{i}" for i in range(2, 2 + hosts)]
     runs: dict[str, list[tuple[int, float]]] = {mode: [] for mode in MODES}
@@ -137,7 +137,7 @@ def measure(pages_per_site: int, hosts: int, batch: int, reps: int) -> dict[str,
             prefect_server(cluster.url("prefect_bench", driver="postgresql+asyncpg"), tmp)
         )
         work_pool(api_url, POOL)
-        deploy(api_url, POOL, "flows/pool.py:ingest_batch_flow", "bench")
+        deploy_batches(api_url, POOL, "bench")
         sitemaps = stack.enter_context(sites(names, pages_per_site, tmp))
         env = {**os.environ, "PREFECT_API_URL": api_url}
         for rep in range(reps):

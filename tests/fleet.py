@@ -176,6 +176,21 @@ def deploy(
         )
 
 
+def deploy_batches(api_url: str, pool: str, name: str) -> UUID:
+    """The ``ingest-batch`` flow deployed to ``pool`` as ``fleet.prefect.yaml`` deploys it: its runs'
+    processes are ``flows.batch_process`` (run, then take the next waiting batch run), started with
+    this virtualenv's Python in this checkout."""
+    from flows.batch_process import job_variables
+
+    return deploy(
+        api_url,
+        pool,
+        "flows/pool.py:ingest_batch_flow",
+        name,
+        job_variables=job_variables(sys.executable, REPO),
+    )
+
+
 LOST_RUNS_AUTOMATION = REPO / "automations" / "lost-flow-runs.yaml"
 
 

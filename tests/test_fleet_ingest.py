@@ -6,7 +6,8 @@ host), a DuckLake lake on the same PostgreSQL with a local data path. The
 nightly flow plans the run and hands its batches to the pool; one worker is
 killed, with its flow runs, while batches are loading. Checked:
 
-* both workers loaded batches, and every page is in the lake exactly once;
+* both workers loaded batches, a batch run's process went on to batch runs waiting on
+  the pool (flows.batch_process), and every page is in the lake exactly once;
 * each site saw its requests spaced by the delay, across both workers (the
   fleet-wide host gate), within the jitter of processes that wait for a core;
 * a reader querying every trend view in another process during the run
@@ -33,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from tests.fleet import deploy, kill_worker, prefect_server, use_api, work_pool, workers
+from tests.fleet import deploy_batches, kill_worker, prefect_server, use_api, work_pool, workers
 from warehouse import reader
 
 pytestmark = pytest.mark.prefect
@@ -116,7 +117,7 @@ def fleet(postgres: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
             prefect_server(postgres.url(f"prefect_e2e_{tag}", driver="postgresql+asyncpg"), tmp_path)
         )
         work_pool(api_url, POOL)
-        deploy(api_url, POOL, "flows/pool.py:ingest_batch_flow", "fleet")
+        deploy_batches(api_url, POOL, "fleet")
         procs = stack.enter_context(workers(api_url, POOL, 2, tmp_path, limit=2))
         arrivals, stop = tmp_path / "arrivals.json", tmp_path / "stop-sites"
         server = subprocess.Popen(
@@ -165,16 +166,17 @@ def served(arrivals: Path) -> int:
         return 0
 
 
-def batch_workers(lake: str, run_id: str | None = None) -> dict[int, int]:
-    """Batches loaded per worker process (the parent of each flow run's process), in a run or all."""
+def batch_workers(lake: str, run_id: str | None = None, by: str = "ppid") -> dict[int, int]:
+    """Batches loaded per worker process (``ppid``: the parent of each flow run's process) or per
+    flow-run process (``pid``), in a run or all."""
     with reader(lake) as con:
         rows = con.execute(
             "SELECT worker FROM batch_runs WHERE run_id = coalesce(?, run_id)", [run_id]
         ).fetchall()
     found: dict[int, int] = {}
     for (worker,) in rows:
-        ppid = int(worker.rsplit("ppid=", 1)[1])
-        found[ppid] = found.get(ppid, 0) + 1
+        pid = int(worker.rsplit(f" {by}=", 1)[1].split()[0])
+        found[pid] = found.get(pid, 0) + 1
     return found
 
 
@@ -209,6 +211,8 @@ def test_two_workers_share_a_run_and_a_killed_worker_costs_nothing(
         assert sum(s["articles"] for s in summary["sources"].values()) == len(SITES) * PAGES
         by_worker = batch_workers(lake, summary["run_id"])
         assert set(by_worker) == {p.pid for p in procs}, by_worker  # both workers loaded batches
+        # a batch run's process took batch runs waiting on the pool (flows.batch_process)
+        assert max(batch_workers(lake, summary["run_id"], by="pid").values()) >= 2
         with reader(lake) as con:
             counts = con.execute("SELECT count(*), count(DISTINCT url) FROM pages").fetchone()
             articles = con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone()
