@@ -29,7 +29,6 @@ submits it once more (:class:`flows.pool.PoolBatch`).
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -54,8 +53,6 @@ from prefect.exceptions import Abort
 from prefect.flow_engine import flow_run_logger, load_flow, load_flow_run, run_flow
 from prefect.states import Pending
 
-log = logging.getLogger(__name__)
-
 MAX_RUNS = 50  # flow runs one process runs before it exits and its worker starts a fresh one
 _CANDIDATES = 8  # waiting runs read per look (others may claim the first ones meanwhile)
 
@@ -68,7 +65,9 @@ def job_variables(python: str, checkout: Path | str) -> dict[str, str]:
 
 def claim_next(client: SyncPrefectClient, deployment_id: UUID) -> FlowRun | None:
     """A Scheduled, due flow run of the deployment, claimed for this process (moved to Pending),
-    or None when there is none left to claim."""
+    or None when there is none left to claim.
+
+    Raises what the server's answer raised (the caller stops taking runs)."""
     due = FlowRunFilter(
         deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
         state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
@@ -80,12 +79,7 @@ def claim_next(client: SyncPrefectClient, deployment_id: UUID) -> FlowRun | None
     for run in waiting:
         if run.job_variables:  # asked for an environment of its own: leave it to a worker
             continue
-        try:
-            state = client.set_flow_run_state(run.id, Pending())
-        except Exception as exc:  # the server did not answer: this process just stops taking runs
-            log.warning("could not claim flow run %s: %s", run.id, exc)
-            return None
-        if state.status == SetStateStatus.ACCEPT:
+        if client.set_flow_run_state(run.id, Pending()).status == SetStateStatus.ACCEPT:
             return client.read_flow_run(run.id)
     return None
 
@@ -107,22 +101,26 @@ def main(flow_run_id: UUID) -> int:
         _run(flow, first)
     if first.deployment_id is None:
         return 0
-    ran = 1
+    # what this process did after its own run goes to its own run's log, where the UI shows it
+    logger = flow_run_logger(flow_run=first)
+    taken: list[str] = []
     with get_client(sync_client=True) as client:
-        while ran < MAX_RUNS:
-            claimed = claim_next(client, first.deployment_id)
+        while len(taken) < MAX_RUNS - 1:
+            try:
+                claimed = claim_next(client, first.deployment_id)
+            except Exception as exc:  # the server did not answer: leave the waiting runs to workers
+                logger.warning("could not look for waiting batch runs (%s): this process stops here", exc)
+                break
             if claimed is None:
                 break
-            ran += 1
+            taken.append(claimed.name)
             try:
                 _run(flow, claimed)
-            except (
-                Abort,
-                Exception,
-            ) as exc:  # its state says what happened; the next one gets a fresh process
-                log.warning("flow run %s ended with %s: this process takes no more runs", claimed.id, exc)
+            except (Abort, Exception) as exc:  # its own state and log say what happened
+                logger.warning("%s ended with %r: this process takes no more runs", claimed.name, exc)
                 break
-    log.info("this process ran %d flow runs", ran)
+    if taken:
+        logger.info("then ran %d batch runs waiting on the pool: %s", len(taken), ", ".join(taken))
     return 0
 
 

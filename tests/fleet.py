@@ -118,7 +118,16 @@ def prefect_server(database_url: str, base_dir: Path, timeout: float = 120.0) ->
         prefect_server.last_start_seconds = time.monotonic() - started  # type: ignore[attr-defined]
         yield api_url
     finally:
+        _drain_logs()
         _stop(proc)
+
+
+def _drain_logs() -> None:
+    """Send the logs this process's flow runs left queued for the server while it still answers;
+    at exit Prefect would try to send them to a stopped server, for about a minute."""
+    handlers = sys.modules.get("prefect.logging.handlers")
+    if handlers is not None:
+        handlers.APILogWorker.drain_all(timeout=10)
 
 
 @contextlib.contextmanager
