@@ -22,7 +22,9 @@ REPO = Path(__file__).resolve().parents[2]
 def test_the_fleet_file_starts_batch_runs_with_batch_process() -> None:
     fleet = yaml.safe_load((REPO / "fleet.prefect.yaml").read_text("utf-8"))
     by_entrypoint = {d["entrypoint"]: d for d in fleet["deployments"]}
-    batch = by_entrypoint["flows/pool.py:ingest_batch_flow"]["work_pool"]["job_variables"]
+    pool = by_entrypoint["flows/pool.py:ingest_batch_flow"]["work_pool"]
+    assert pool["name"] == fleet["definitions"]["work_pools"]["fleet"]["name"]  # the fleet's own pool
+    batch = pool["job_variables"]
     assert {k: batch[k] for k in ("command", "working_dir")} == job_variables(
         "{{ $PWD }}/.venv/bin/python", "{{ $PWD }}"
     )
