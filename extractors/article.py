@@ -39,7 +39,7 @@ from extractors.urls import resolve_canonical
 log = logging.getLogger(__name__)
 
 # Bump when a change here alters what is stored for a page (see `newsfacts reextract`).
-ARTICLE_EXTRACTOR_VERSION = "article-2026.12.1"
+ARTICLE_EXTRACTOR_VERSION = "article-2026.12.2"
 
 # Below these lengths the main text is not even a sentence or two: no article. CJK scripts pack
 # about three times more per character. Short but real articles (a quote, a notice, a caption
@@ -47,7 +47,7 @@ ARTICLE_EXTRACTOR_VERSION = "article-2026.12.1"
 MIN_CHARS = {"ja": 25, "ko": 30, "zh": 20}
 MIN_CHARS_DEFAULT = 80
 # A short text: a listing when the page has many links and a listing's address (the site's front
-# page, a section, tag, category, archive or page-N path); a teaser on a paywalled page.
+# page, a section, tag, category, archive or page-N path).
 SHORT_TEXT_CHARS = 350
 _ERROR_TITLE = re.compile(
     r"\b(404|not found|page not found|error 50\d|access denied)\b"
@@ -154,6 +154,29 @@ def _listing_address(url: str) -> bool:
     return is_navigation_page(f"/{path}/") if path else False
 
 
+def _declares_article(metadata: PageMetadata) -> bool:
+    """Whether the page says it is an article: a JSON-LD article object, or ``og:type`` article."""
+    return bool(metadata.jsonld) or (metadata.first("og:type") or "").lower() == "article"
+
+
+def _minimum(lang: str | None) -> int:
+    return MIN_CHARS.get(lang or "", MIN_CHARS_DEFAULT)
+
+
+def _with_standfirst(text: str, metadata: PageMetadata, url: str, lang: str | None) -> str:
+    """``text``, or the page's description when the text is too short and the page declares an article.
+
+    A declared article at an article's address whose text is not in its HTML
+    (drawn by scripts) or not free to read still has a headline, a date and
+    the publisher's own summary: a real article, kept with that summary as its
+    text rather than lost as "too short".
+    """
+    if len(text) >= _minimum(lang) or not _declares_article(metadata) or _listing_address(url):
+        return text
+    standfirst = metadata.fullest_description
+    return standfirst if len(standfirst) > len(text) else text
+
+
 def _check_article(
     text: str, metadata: PageMetadata, anchors: set[str] | None, lang: str | None, url: str
 ) -> None:
@@ -163,16 +186,16 @@ def _check_article(
     that declares itself an article (JSON-LD or ``og:type``) at an address that
     is not a listing's is never taken for an index, however many links it has.
     """
-    declared_article = anchors is None or (metadata.first("og:type") or "").lower() == "article"
+    declared_article = _declares_article(metadata)
     listing_address = _listing_address(url)
     if anchors is not None and (listing_address or not declared_article):
         if _link_line_share(text, anchors, openings=not declared_article) > _INDEX_LINK_LINE_SHARE:
             raise IndexPage("the page lists links but carries no article", url=url)
         if listing_address and len(text) < SHORT_TEXT_CHARS and len(anchors) > _INDEX_MIN_ANCHORS:
             raise IndexPage("the page lists links but carries no article", url=url)
-    minimum = MIN_CHARS.get(lang or "", MIN_CHARS_DEFAULT)
-    if len(text) < SHORT_TEXT_CHARS and metadata.is_paywalled:
-        raise PaywallStub(f"only a {len(text)}-character teaser is free to read", url=url)
+    minimum = _minimum(lang)
+    if len(text) < minimum and metadata.is_paywalled:
+        raise PaywallStub(f"only {len(text)} characters are free to read, fewer than {minimum}", url=url)
     if len(text) < minimum:
         raise TooShort(f"main text has {len(text)} characters, fewer than {minimum}", url=url)
 
@@ -210,6 +233,9 @@ def extract_article(
         if len(plain) > len(text):
             text = plain
     language = detect_language(text) or hint
+    standfirst = _with_standfirst(text, metadata, url, language)
+    if standfirst is not text:
+        text, language = standfirst, detect_language(standfirst) or hint
     _check_article(text, metadata, anchors, language, url)
     canonical = resolve_canonical(url, metadata.canonical or metadata.first("og:url"))
     return Article(

@@ -70,6 +70,19 @@ class PageMetadata:
         return self.first("og:description", "description", "twitter:description")
 
     @property
+    def fullest_description(self) -> str:
+        """The longest of the page's summaries (JSON-LD, Open Graph, ``<meta>``, Twitter), spaces collapsed.
+
+        Templates fill one of them with a stub (the headline's first words) and
+        another with the real standfirst.
+        """
+        found = [self.description or ""]
+        found += [
+            self.meta.get(key) or "" for key in ("og:description", "description", "twitter:description")
+        ]
+        return max((" ".join(_unescape(text).split()) for text in found), key=len)
+
+    @property
     def site_name(self) -> str | None:
         publisher = self.jsonld.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):

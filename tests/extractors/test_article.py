@@ -173,6 +173,46 @@ def test_a_short_text_at_a_listing_address_is_an_index_page() -> None:
             extract_article(_linked_page(body), url)
 
 
+STANDFIRST = "The regulator fined the cloud provider 12 million euros for moving customer data abroad."
+
+
+def _scripted_article(head: str) -> str:
+    """A news page whose story is drawn by a script: headline and summaries in the head, no text."""
+    return (
+        f"<html><head><title>Cloud provider fined</title>{head}</head><body><div id='app'></div>"
+        "<script>window.render()</script></body></html>"
+    )
+
+
+def test_a_declared_article_without_text_in_its_html_keeps_its_standfirst() -> None:
+    stub = '<script type="application/ld+json">{"@type":"NewsArticle","headline":"Cloud provider fined",'
+    stub += '"datePublished":"2024-04-10T08:00:00+02:00","description":"Cloud provider"}</script>'
+    head = stub + f'<meta property="og:description" content="{STANDFIRST}">'
+    article = extract_article(_scripted_article(head), "https://news.example/2024/04/10/fined")
+    assert article.text == STANDFIRST  # the fullest summary, not the JSON-LD stub
+    assert article.published == date(2024, 4, 10)
+    og_only = f'<meta property="og:type" content="article"><meta name="description" content="{STANDFIRST}">'
+    assert extract_article(_scripted_article(og_only), "https://news.example/fined").text == STANDFIRST
+    # Not declared an article, or at a listing's address: still too short.
+    with pytest.raises(TooShort):
+        extract_article(
+            _scripted_article(f'<meta name="description" content="{STANDFIRST}">'), "https://x.example/a"
+        )
+    with pytest.raises(TooShort):
+        extract_article(_scripted_article(og_only), "https://news.example/")
+
+
+def test_a_paywalled_article_keeps_its_free_teaser() -> None:
+    paywall = (
+        '<script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree":"False"}</script>'
+    )
+    teaser = "<p>The regulator fined the cloud provider 12 million euros on Tuesday.</p>"
+    teaser += "<p>Subscribe to read on.</p>"
+    article = extract_article(_article_html(teaser, extra_head=paywall), "https://x.example/2024/fined")
+    assert "12 million euros" in article.text
+    assert article.metadata["isAccessibleForFree"] == "False"
+
+
 def test_a_declared_article_made_of_headline_lines_is_kept() -> None:
     """A roundup whose lines are link texts is still an article when the page says it is one."""
     headline = "Regulators in country number {} opened an inquiry into cloud contracts today"
@@ -510,10 +550,10 @@ def test_the_validation_split_is_a_frozen_hash_of_the_page_id() -> None:
 #   wide-body, validation part (123 pages): ours F1 0.925; trafilatura 0.925, no comments 0.928
 #   wide-body, tuning part (388 pages):     ours F1 0.927; trafilatura 0.922, no comments 0.924
 #   wide-dates, validation part (105):      ours 0.876; htmldate extensive 0.905
-#   wide-dates, tuning part (312):          ours 0.920; htmldate extensive 0.913
+#   wide-dates, tuning part (312):          ours 0.926; htmldate extensive 0.913
 # The gate scores ours only (the libraries' figures are fixed by their pinned versions).
 WIDE_BODY_F1_FLOORS = {"validation": 0.920, "tuning": 0.922}
-WIDE_DATES_ACCURACY_FLOORS = {"validation": 0.866, "tuning": 0.913}
+WIDE_DATES_ACCURACY_FLOORS = {"validation": 0.866, "tuning": 0.918}
 
 
 def _extracted_one_by_one(pages: Iterator[dict[str, Any]]) -> list[tuple[dict[str, Any], Extracted]]:
