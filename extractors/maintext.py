@@ -9,7 +9,8 @@ fast, 0.926 full; see README). What trafilatura gets wrong is fixed around
 it, with rules kept as data (``data/site_rules.toml``):
 
 before, on the page's tree (in place: this is the last step to read the tree)
-    blocks the rules name are dropped (``[all_sites]``: teaser-card lists;
+    scripts, styles and inline drawings go first (trafilatura would drop them
+    too, after copying them several times); blocks the rules name are dropped (``[all_sites]``: teaser-card lists;
     ``[[site]]``: a publisher's template), and so is a heading that repeats
     the page's description (the standfirst, stored apart); embedded tweets
     are lifted out of the social-media wrappers that boilerplate filters
@@ -55,6 +56,8 @@ _BLOCK_TAGS = frozenset(
 )
 # Whole-line boilerplate patterns are only tried on lines up to this length.
 _MAX_BOILERPLATE_LINE = 400
+# Elements that hold no text of the page, removed before trafilatura copies the tree.
+_NOT_TEXT = ("script", "style", "svg")
 # JSON-LD articleBody replaces the extracted text when it is this much longer.
 _ARTICLE_BODY_GAIN = 1.6
 
@@ -274,6 +277,10 @@ def extract_main_text(
     heading repeats it), ``article_body`` its JSON-LD body, if any.
     """
     rules = _rules()
+    # trafilatura drops these too, but only after copying the tree several times over (its
+    # input, its cleaned tree and backup, readability's copy): inline scripts, styles and
+    # drawings are much of a page's size. The same text on every benchmark page (README).
+    lxml.etree.strip_elements(tree, *_NOT_TEXT, with_tail=False)
     _drop_template_blocks(tree, url, description, rules)
     _lift_embedded_quotes(tree, rules)
     _join_split_body(tree, rules)
