@@ -288,6 +288,18 @@ def test_structured_timestamps(value: str, day: date, utc: bool) -> None:
     assert (stamp.day, stamp.utc) == (day, utc)
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["April 10, 2024 11:30 PM EDT", "10 April 2024, 23:30 BST", "Published 2024-04-10 23:30 -04:00"],
+)
+def test_a_printed_date_line_with_a_zone_keeps_the_publishers_day(line: str) -> None:
+    """Late evening in New York or London is the next day in UTC: the page's own day is kept."""
+    body = "<p>" + "The regulator fined the cloud provider for moving data abroad. " * 10 + "</p>"
+    page = f"<html><head><title>Fined</title></head><body><article><h1>Cloud provider fined</h1><p>{line}</p>"
+    article = extract_article(f"{page}{body}</article></body></html>", "https://news.example/fined")
+    assert article.published == date(2024, 4, 10)
+
+
 def test_utc_timestamps_take_the_newsrooms_day() -> None:
     late_utc = parse_timestamp("2024-04-10T02:30:00Z")
     assert late_utc is not None
