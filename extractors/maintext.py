@@ -10,8 +10,9 @@ it, with rules kept as data (``data/site_rules.toml``):
 
 before, on the page's tree (in place: this is the last step to read the tree)
     scripts, styles and inline drawings go first (trafilatura would drop them
-    too, after copying them several times); blocks the rules name are dropped (``[all_sites]``: teaser-card lists;
-    ``[[site]]``: a publisher's template), and so is a heading that repeats
+    too, after copying them several times); blocks the rules name are dropped
+    (``[all_sites]``: teaser-card lists; ``[[site]]``: a publisher's
+    template), and so is a heading that repeats
     the page's description (the standfirst, stored apart); embedded tweets
     are lifted out of the social-media wrappers that boilerplate filters
     remove with them; an article body split into several same-class
