@@ -2,18 +2,30 @@
 
 Order of trust: a byte-order mark is unambiguous, so it wins; then the charset
 the HTTP header declared; then the page's own ``<meta charset>`` (or the
-``http-equiv`` form); then strict UTF-8; then statistical detection
-(charset-normalizer). A declared charset that does not decode the bytes
-cleanly is skipped rather than trusted, because mislabelled legacy pages are
-common. Legacy names map to the supersets browsers really use (WHATWG
-encoding standard): Shift_JIS → cp932, EUC-KR → cp949, GB2312/GBK → gb18030,
-Latin-1 → cp1252.
+``http-equiv`` form); then strict UTF-8; then UTF-8 with the odd bad byte
+replaced; then statistical detection (charset-normalizer). A declared charset
+that does not decode the bytes cleanly is skipped rather than trusted, because
+mislabelled legacy pages are common. Legacy names map to the supersets
+browsers really use (WHATWG encoding standard): Shift_JIS → cp932, EUC-KR →
+cp949, GB2312/GBK → gb18030, Latin-1 → cp1252.
+
+Two mislabellings are common enough to be told apart from the bytes alone:
+
+- a one-byte legacy label (Latin-1, ISO-8859-2, windows-1251, ...) on bytes
+  that are valid multi-byte UTF-8 throughout: the label is a server or
+  template default, and the page is UTF-8 (legacy text almost never forms
+  valid UTF-8 sequences by chance);
+- UTF-8 bytes with a few invalid ones (a fragment pasted from a Latin-1
+  source, a truncated character): the page is still UTF-8, decoded with
+  those bytes replaced, as a browser does. Guessing a legacy codec for it
+  instead would garble every accented letter on the page.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from functools import cache
 
 from charset_normalizer import from_bytes
 
@@ -43,6 +55,9 @@ _SUPERSETS = {
     "us-ascii": "cp1252",
 }
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_MOSTLY_UTF8_MIN_CHARS = 20
+_MOSTLY_UTF8_RATIO = 10
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _PRESCAN_BYTES = 4096
 
@@ -74,6 +89,27 @@ def _try(data: bytes, codec: str | None) -> str | None:
         return None
 
 
+@cache
+def _one_byte(codec: str) -> bool:
+    """Whether ``codec`` maps every byte to one character (the legacy one-byte encodings)."""
+    try:
+        return len(bytes(range(256)).decode(codec, "replace")) == 256
+    except LookupError:
+        return False
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether bytes that are not valid UTF-8 are UTF-8 all the same, with a few bad bytes.
+
+    True when at least 20 characters beyond ASCII decode and the bytes that do
+    not are at most a tenth as many.
+    """
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = len(_NON_ASCII.findall(text)) - bad
+    return good >= _MOSTLY_UTF8_MIN_CHARS and bad * _MOSTLY_UTF8_RATIO <= good
+
+
 def _is_utf8_beyond_ascii(data: bytes) -> bool:
     if data.isascii():
         return False
@@ -90,16 +126,16 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, "replace"), codec
     for candidate in (normalise_charset(declared), normalise_charset(meta_charset(data))):
-        if candidate == "cp1252" and _is_utf8_beyond_ascii(data):
-            # A Latin-1 label on bytes that are valid multi-byte UTF-8 is almost
-            # always a server default, not the page's real encoding.
-            candidate = "utf-8"
+        if candidate is not None and _one_byte(candidate) and _is_utf8_beyond_ascii(data):
+            candidate = "utf-8"  # a legacy label on UTF-8 bytes: a server or template default
         text = _try(data, candidate)
         if text is not None and candidate is not None:
             return text, candidate
     text = _try(data, "utf-8")
     if text is not None:
         return text, "utf-8"
+    if _mostly_utf8(data):
+        return data.decode("utf-8", "replace"), "utf-8"
     best = from_bytes(data[:200_000]).best()
     detected = normalise_charset(best.encoding) if best is not None else None
     codec = detected or "utf-8"

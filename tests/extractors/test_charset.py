@@ -51,6 +51,28 @@ def test_latin1_label_on_utf8_bytes_is_utf8() -> None:
     assert used == "utf-8"
 
 
+def test_a_one_byte_legacy_label_on_utf8_bytes_is_utf8() -> None:
+    polish = "Gdańsk: urząd nałożył karę za przesyłanie danych za granicę. " * 5
+    cyrillic = "Регулятор оштрафовал облачного провайдера. " * 5
+    for text, label in ((polish, "ISO-8859-2"), (cyrillic, "windows-1251"), (polish, "windows-1250")):
+        decoded, used = decode_html(page(text, label).encode("utf-8"))
+        assert text in decoded and used == "utf-8", label
+    decoded, used = decode_html(page(cyrillic, "windows-1251").encode("cp1251"))  # a true label stays
+    assert cyrillic in decoded and used == "cp1251"
+
+
+def test_utf8_with_a_few_bad_bytes_stays_utf8() -> None:
+    """A Latin-1 fragment in a UTF-8 page: replaced, not a reason to read the whole page as Latin-1."""
+    text = "Die Behörde prüft die Übermittlung der Daten nach Übersee. " * 8
+    data = page(text, "utf-8").encode("utf-8").replace(b"</p>", b" Gr\xfc\xdfe</p>")
+    for label in ("utf-8", None):
+        decoded, used = decode_html(data, declared=label)
+        assert text in decoded and used == "utf-8", label
+    legacy = page(text, None).encode("cp1252")  # no valid UTF-8 at all: detected, not replaced
+    decoded, used = decode_html(legacy)
+    assert text in decoded and used != "utf-8"
+
+
 def test_bom_is_trusted_and_stripped() -> None:
     data = codecs.BOM_UTF8 + page(JA, "shift_jis").encode("utf-8")
     decoded, used = decode_html(data)
