@@ -17,8 +17,9 @@ before, on the page's tree (in place: this is the last step to read the tree)
     are lifted out of the social-media wrappers that boilerplate filters
     remove with them; an article body split into several same-class
     containers (chunks between advertisements) is joined, since trafilatura
-    keeps only the first; short paragraphs made of links ("Read more: ...")
-    are dropped.
+    keeps only the first (never across posts: ``<article>``, hAtom or h-entry
+    entries, schema.org article items, as on a blog's front page); short
+    paragraphs made of links ("Read more: ...") are dropped.
 after, on the lines of text
     lines repeating the headline (stored apart as the title) or the page's own
     URL go, and so does whole-line boilerplate (newsletter prompts, copyright
@@ -57,6 +58,9 @@ _BLOCK_TAGS = frozenset(
 )
 # Whole-line boilerplate patterns are only tried on lines up to this length.
 _MAX_BOILERPLATE_LINE = 400
+# Containers of one post each: hAtom and h-entry microformats, schema.org article items.
+_POST_CLASS = re.compile(r"(?:^|\s)h-?entry(?:\s|$)")
+_POST_ITEMTYPE = re.compile(r"schema\.org/(?:\w*Article|BlogPosting|SocialMediaPosting|Report)\b")
 # Elements that hold no text of the page, removed before trafilatura copies the tree.
 _NOT_TEXT = ("script", "style", "svg")
 # JSON-LD articleBody replaces the extracted text when it is this much longer.
@@ -148,8 +152,17 @@ def _lift_embedded_quotes(tree: HtmlElement, rules: _Rules) -> None:
             wrapper.drop_tree()
 
 
-def _nearest_article(element: HtmlElement) -> HtmlElement | None:
-    return next(element.iterancestors("article"), None)
+def _is_post(element: HtmlElement) -> bool:
+    """Whether ``element`` holds one post: ``<article>``, a microformat entry, a schema.org article item."""
+    return (
+        element.tag == "article"
+        or bool(_POST_CLASS.search(element.get("class") or ""))
+        or bool(_POST_ITEMTYPE.search(element.get("itemtype") or ""))
+    )
+
+
+def _nearest_post(element: HtmlElement) -> HtmlElement | None:
+    return next((a for a in element.iterancestors() if _is_post(a)), None)
 
 
 def _join_split_body(tree: HtmlElement, rules: _Rules) -> None:
@@ -160,8 +173,8 @@ def _join_split_body(tree: HtmlElement, rules: _Rules) -> None:
         members = [value.getparent() for value in classes if value == marks]
         if any(set(m.iterancestors()) & set(members) for m in members):
             continue  # nested, not split
-        if len({_nearest_article(m) for m in members}) > 1:
-            continue  # one body per <article>: a listing or the next story, not chunks of this one
+        if len({_nearest_post(m) for m in members}) > 1:
+            continue  # one body per post: a listing or the next story, not chunks of this one
         first = members[0]
         for piece in members[1:]:
             if piece.text and piece.text.strip():

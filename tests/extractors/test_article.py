@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+import lxml.html
 import pytest
 
 from bench.article_quality import (
@@ -433,6 +434,30 @@ def test_split_article_body_is_joined() -> None:
     article = extract_article(_story(body), "https://news.example.org/split")
     assert "The second part of the story" in article.text
     assert article.text.index("The regulator said") < article.text.index("The second part")
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "<div class='post-{0} post hentry'>",
+        "<div class='h-entry'>",
+        "<div itemtype='https://schema.org/BlogPosting'>",
+    ],
+)
+def test_posts_on_a_blogs_front_page_are_not_joined_into_one_body(post: str) -> None:
+    from extractors.maintext import _join_split_body, _rules
+
+    posts = "".join(
+        post.format(i) + f"<h2>Post {i}</h2><div class='entry-content'><p>{PARAGRAPH}</p></div></div>"
+        for i in range(3)
+    )
+    tree = lxml.html.document_fromstring(f"<html><body><main>{posts}</main></body></html>")
+    _join_split_body(tree, _rules())
+    assert len(tree.xpath("//div[@class='entry-content']")) == 3
+    single = "<div class='h-entry'>" + "<div class='entry-content'><p>Part.</p></div><aside>Ad</aside>" * 2
+    tree = lxml.html.document_fromstring(f"<html><body>{single}</div></body></html>")
+    _join_split_body(tree, _rules())
+    assert len(tree.xpath("//div[@class='entry-content']")) == 1  # chunks of one post are joined
 
 
 def test_embedded_tweets_stay_with_the_text() -> None:
