@@ -98,26 +98,16 @@ def _one_byte(codec: str) -> bool:
         return False
 
 
-def _mostly_utf8(data: bytes) -> bool:
-    """Whether bytes that are not valid UTF-8 are UTF-8 all the same, with a few bad bytes.
+def _utf8_with_few_bad_bytes(data: bytes) -> str | None:
+    """The bytes read as UTF-8 with their bad bytes replaced, when they are UTF-8 all the same.
 
-    True when at least 20 characters beyond ASCII decode and the bytes that do
-    not are at most a tenth as many.
+    That is when at least 20 characters beyond ASCII decode and the bytes that
+    do not are at most a tenth as many.
     """
     text = data.decode("utf-8", "replace")
     bad = text.count("\ufffd")
     good = len(_NON_ASCII.findall(text)) - bad
-    return good >= _MOSTLY_UTF8_MIN_CHARS and bad * _MOSTLY_UTF8_RATIO <= good
-
-
-def _is_utf8_beyond_ascii(data: bytes) -> bool:
-    if data.isascii():
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return text if good >= _MOSTLY_UTF8_MIN_CHARS and bad * _MOSTLY_UTF8_RATIO <= good else None
 
 
 def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -125,17 +115,20 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, "replace"), codec
+    utf8 = _try(data, "utf-8")  # decoded once: most pages' text, and the test of a legacy label
     for candidate in (normalise_charset(declared), normalise_charset(meta_charset(data))):
-        if candidate is not None and _one_byte(candidate) and _is_utf8_beyond_ascii(data):
-            candidate = "utf-8"  # a legacy label on UTF-8 bytes: a server or template default
-        text = _try(data, candidate)
-        if text is not None and candidate is not None:
+        if candidate is None:
+            continue
+        if utf8 is not None and _one_byte(candidate) and not data.isascii():
+            return utf8, "utf-8"  # a legacy label on UTF-8 bytes: a server or template default
+        text = utf8 if candidate == "utf-8" else _try(data, candidate)
+        if text is not None:
             return text, candidate
-    text = _try(data, "utf-8")
-    if text is not None:
-        return text, "utf-8"
-    if _mostly_utf8(data):
-        return data.decode("utf-8", "replace"), "utf-8"
+    if utf8 is not None:
+        return utf8, "utf-8"
+    mended = _utf8_with_few_bad_bytes(data)
+    if mended is not None:
+        return mended, "utf-8"
     best = from_bytes(data[:200_000]).best()
     detected = normalise_charset(best.encoding) if best is not None else None
     codec = detected or "utf-8"
