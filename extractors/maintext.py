@@ -9,17 +9,17 @@ fast, 0.926 full; see README). What trafilatura gets wrong is fixed around
 it, with rules kept as data (``data/site_rules.toml``):
 
 before, on the page's tree (in place: this is the last step to read the tree)
-    scripts, styles and inline drawings go first (trafilatura would drop them
-    too, after copying them several times); blocks the rules name are dropped
-    (``[all_sites]``: teaser-card lists; ``[[site]]``: a publisher's
-    template), and so is a heading that repeats
+    blocks the rules name are dropped (``[all_sites]``: teaser-card lists;
+    ``[[site]]``: a publisher's template), and so is a heading that repeats
     the page's description (the standfirst, stored apart); embedded tweets
     are lifted out of the social-media wrappers that boilerplate filters
     remove with them; an article body split into several same-class
     containers (chunks between advertisements) is joined, since trafilatura
     keeps only the first (never across posts: ``<article>``, hAtom or h-entry
     entries, schema.org article items, as on a blog's front page); short
-    paragraphs made of links ("Read more: ...") are dropped.
+    paragraphs made of links ("Read more: ...") are dropped; last, scripts,
+    styles and inline drawings, which trafilatura would drop after copying
+    them several times.
 after, on the lines of text
     lines repeating the headline (stored apart as the title) or the page's own
     URL go, and so does whole-line boilerplate (newsletter prompts, copyright
@@ -61,8 +61,9 @@ _MAX_BOILERPLATE_LINE = 400
 # Containers of one post each: hAtom and h-entry microformats, schema.org article items.
 _POST_CLASS = re.compile(r"(?:^|\s)h-?entry(?:\s|$)")
 _POST_ITEMTYPE = re.compile(r"schema\.org/(?:\w*Article|BlogPosting|SocialMediaPosting|Report)\b")
-# Elements that hold no text of the page, removed before trafilatura copies the tree.
-_NOT_TEXT = ("script", "style", "svg")
+# Elements that hold no text of the page, removed before trafilatura copies the tree; not the
+# JSON-LD scripts: trafilatura's last-resort pass reads the article body from them.
+_NOT_TEXT = lxml.etree.XPath("//script[not(contains(@type, 'ld+json'))] | //style | //svg")
 # JSON-LD articleBody replaces the extracted text when it is this much longer.
 _ARTICLE_BODY_GAIN = 1.6
 
@@ -254,6 +255,16 @@ def html_to_text(markup: str) -> str:
 
 
 def _trafilatura(tree: HtmlElement, url: str) -> str:
+    """trafilatura's text of ``tree``, which loses its scripts, styles and inline drawings.
+
+    trafilatura drops those too, but only after copying the tree several times
+    over (its input, its cleaned tree and backup, readability's copy), and they
+    are much of a page's size. JSON-LD scripts stay: trafilatura's last-resort
+    pass reads an ``articleBody`` from them. The same text as without the
+    removal on every benchmark page (README).
+    """
+    for element in _NOT_TEXT(tree):
+        element.drop_tree()  # its tail, text of the page, stays
     # Full mode (fallbacks compared); comments sections are not the article; tables often are.
     found = trafilatura.extract(tree, url=url, include_comments=False, include_tables=True)
     return found or ""
@@ -291,10 +302,6 @@ def extract_main_text(
     heading repeats it), ``article_body`` its JSON-LD body, if any.
     """
     rules = _rules()
-    # trafilatura drops these too, but only after copying the tree several times over (its
-    # input, its cleaned tree and backup, readability's copy): inline scripts, styles and
-    # drawings are much of a page's size. The same text on every benchmark page (README).
-    lxml.etree.strip_elements(tree, *_NOT_TEXT, with_tail=False)
     _drop_template_blocks(tree, url, description, rules)
     _lift_embedded_quotes(tree, rules)
     _join_split_body(tree, rules)
