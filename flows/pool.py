@@ -9,7 +9,7 @@ machines that reach the Prefect server and the lake, take those runs.
 Nothing a batch needs or yields lives in one process's memory: the batch
 travels as JSON flow-run parameters (:meth:`ingest.run.BatchSpec.to_params`),
 the worker loads it into the lake and records its figures there
-(:func:`ingest.run.record_outcome`), and the planning run reads them back when
+(``ingest_batch(record=True)``, in the load's own transaction), and the planning run reads them back when
 the flow run has finished. A flow run that crashed (its worker died) or that
 stayed pending or running past ``batch_timeout_s`` is submitted once more; its pages were
 either loaded in one transaction or not at all, so a repeat duplicates
@@ -45,7 +45,6 @@ from ingest.run import (
     Pending,
     Runner,
     ingest_batch,
-    record_outcome,
     recorded_outcome,
 )
 from ingest.warc import WarcFileOutcome
@@ -75,8 +74,7 @@ def ingest_batch_flow(batch: dict[str, Any]) -> dict[str, int]:
         batch: the batch as :meth:`ingest.run.BatchSpec.to_params` wrote it.
     """
     spec = BatchSpec.from_params(batch)
-    outcome = ingest_batch(spec)
-    record_outcome(spec, outcome, flow_run_id=str(flow_run.id) if flow_run.id else None)
+    outcome = ingest_batch(spec, record=True, flow_run_id=str(flow_run.id) if flow_run.id else None)
     get_run_logger().info(
         "%s batch %d: %d pages, fetched %d, unchanged %d, failed %d, rejected %d, articles %d, facts %d",
         spec.source.name, spec.batch_no, outcome.pages, outcome.fetched, outcome.unchanged,

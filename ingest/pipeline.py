@@ -15,19 +15,28 @@ import sys
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from crawler import Fetcher, FetchPolicy
 from ingest.processing import records_for
 from ingest.sources import SourceSpec
-from warehouse import KnownPage, PageRecord, SourceRunStats, known_pages, load_pages
+from warehouse import BatchMark, KnownPage, LoadResult, PageRecord, SourceRunStats, known_pages, load_pages
 
 
 @dataclass(frozen=True, slots=True)
 class FetchedBatch:
     results: list[PageRecord]
     known: dict[str, KnownPage]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchKey:
+    """A planned batch whose figures are kept in the warehouse: its number, size and flow run."""
+
+    batch_no: int
+    pages: int
+    flow_run_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +171,7 @@ def extract_pages(source: str, fetched: FetchedBatch) -> list[PageRecord]:
     return [record for job in jobs for record in job.result()]
 
 
-def load_batch(source: str, records: list[PageRecord], db_path: str, run_id: str) -> BatchOutcome:
-    """Write one batch in one transaction and count what it did."""
-    loaded = load_pages(db_path, records, run_id=run_id)
+def _outcome(source: str, records: list[PageRecord], loaded: LoadResult) -> BatchOutcome:
     status = Counter(r.status for r in records)
     reasons = Counter(r.reason or r.status for r in records if r.status in ("failed", "skipped", "rejected"))
     return BatchOutcome(
@@ -182,3 +189,20 @@ def load_batch(source: str, records: list[PageRecord], db_path: str, run_id: str
         reasons=dict(reasons),
         new_article_ids=loaded.new_article_ids,
     )
+
+
+def load_batch(
+    source: str, records: list[PageRecord], db_path: str, run_id: str, *, mark: BatchKey | None = None
+) -> BatchOutcome:
+    """Write one batch in one transaction and count what it did.
+
+    With ``mark``, the batch's figures go into ``batch_runs`` in that same
+    transaction, for the run that planned the batch to read back.
+    """
+    batch = None
+    if mark is not None:
+        batch = BatchMark(
+            run_id=run_id, source=source, batch_no=mark.batch_no, pages=mark.pages,
+            figures=lambda loaded: asdict(_outcome(source, records, loaded)), flow_run_id=mark.flow_run_id,
+        )  # fmt: skip
+    return _outcome(source, records, load_pages(db_path, records, run_id=run_id, batch=batch))

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from crawler import Fetcher, FetchPolicy
@@ -37,7 +38,7 @@ from ingest.config import IngestConfig
 from ingest.discovery import Discovery, discover
 from ingest.errors import RunFailed
 from ingest.health import Drift, detect_drift, settle_status
-from ingest.pipeline import BatchOutcome, add_outcome, fetch_and_extract, load_batch
+from ingest.pipeline import BatchKey, BatchOutcome, add_outcome, fetch_and_extract, load_batch
 from ingest.sources import SourceSpec
 from ingest.warc import WarcFileOutcome
 from report import ReportSummary, write_report
@@ -48,7 +49,6 @@ from warehouse import (
     new_events,
     read_batch,
     recent_source_runs,
-    record_batch,
     record_source_run,
     refresh_events,
     register_sources,
@@ -126,35 +126,34 @@ def discover_urls(job: DiscoveryJob) -> Discovery:
     return asyncio.run(discover_urls_async(job))
 
 
-async def ingest_batch_async(spec: BatchSpec) -> BatchOutcome:
+async def ingest_batch_async(
+    spec: BatchSpec, *, record: bool = False, flow_run_id: str | None = None
+) -> BatchOutcome:
     """Fetch, extract and load one batch of URLs; returns only the counts.
 
     URLs in and counts out: page bodies never leave the unit of work, so run
     memory stays flat and the batch can run on any worker. Fetch faults are
     retried inside the fetcher, per URL; extraction runs in a thread, a chunk
     at a time while the next chunk is fetched, so the event loop stays
-    responsive and the core busy.
+    responsive and the core busy. With ``record``, the batch's figures are kept
+    in the warehouse, in the load's own transaction, for the run that planned
+    it to read back (:func:`recorded_outcome`).
     """
     policy = policy_for(spec.policy, spec.source)
     records = await fetch_and_extract(spec.source, list(spec.urls), policy, spec.warehouse, spec.run_id)
-    return await asyncio.to_thread(load_batch, spec.source.name, records, spec.warehouse, spec.run_id)
+    mark = BatchKey(spec.batch_no, len(spec.urls), flow_run_id) if record else None
+    return await asyncio.to_thread(
+        partial(load_batch, mark=mark), spec.source.name, records, spec.warehouse, spec.run_id
+    )
 
 
-def ingest_batch(spec: BatchSpec) -> BatchOutcome:
+def ingest_batch(spec: BatchSpec, *, record: bool = False, flow_run_id: str | None = None) -> BatchOutcome:
     """:func:`ingest_batch_async` on an event loop of its own: the plain unit of work."""
-    return asyncio.run(ingest_batch_async(spec))
-
-
-def record_outcome(spec: BatchSpec, outcome: BatchOutcome, flow_run_id: str | None = None) -> None:
-    """Keep a batch's figures in the warehouse, for the run that planned it to read back."""
-    record_batch(
-        spec.warehouse, spec.run_id, spec.source.name, spec.batch_no,
-        pages=len(spec.urls), outcome=asdict(outcome), flow_run_id=flow_run_id,
-    )  # fmt: skip
+    return asyncio.run(ingest_batch_async(spec, record=record, flow_run_id=flow_run_id))
 
 
 def recorded_outcome(spec: BatchSpec) -> BatchOutcome | None:
-    """The figures a worker recorded for ``spec`` (:func:`record_outcome`), or None if none has."""
+    """The figures a worker recorded for ``spec`` (``ingest_batch(record=True)``), or None if none has."""
     data = read_batch(spec.warehouse, spec.run_id, spec.source.name, spec.batch_no)
     if data is None:
         return None
@@ -491,7 +490,6 @@ __all__ = [
     "discover_urls",
     "ingest_batch",
     "policy_for",
-    "record_outcome",
     "recorded_outcome",
     "run_ingest",
 ]

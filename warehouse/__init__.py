@@ -7,7 +7,7 @@ every write is a short transaction that releases the file for readers.
 """
 
 from warehouse.archive import body_hash
-from warehouse.batches import read_batch, record_batch
+from warehouse.batches import BatchMark, read_batch, record_batch
 from warehouse.connection import (
     check_database,
     maintain,
@@ -48,6 +48,7 @@ from warehouse.trends import TrendTable, list_trends, query_trend
 
 __all__ = [
     "BadLocation",
+    "BatchMark",
     "DatabaseUnusable",
     "KnownPage",
     "LoadResult",

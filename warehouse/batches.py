@@ -3,8 +3,11 @@
 A run that hands its batches to a work pool does not get their results back
 through memory: the worker that loads a batch records the batch's figures
 here, and the planning run reads them when the batch's flow run has finished.
-A batch loaded twice (its first worker died after the load) keeps one row,
-the last.
+The row is written in the same transaction as the batch's pages
+(:class:`BatchMark`), so a worker killed at any moment leaves either both or
+neither: a batch run again after its worker died finds its pages still to
+load, never loaded but unrecorded (which it would count as unchanged). A
+batch loaded twice keeps one row, the last.
 """
 
 from __future__ import annotations
@@ -12,38 +15,55 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import duckdb
+
 from warehouse.connection import exists, retry_conflicts, transaction, writer
+from warehouse.records import LoadResult
+
+
+@dataclass(frozen=True)
+class BatchMark:
+    """Which batch a load is, and how its figures follow from what the load did.
+
+    Given to :func:`warehouse.load_pages`, the batch's row in ``batch_runs`` is
+    written in the load's own transaction. ``figures`` turns the load's result
+    into the JSON-able counts kept (:func:`read_batch` returns them).
+    """
+
+    run_id: str
+    source: str
+    batch_no: int
+    pages: int
+    figures: Callable[[LoadResult], Mapping[str, Any]]
+    flow_run_id: str | None = None
+
+
+def write_batch_row(con: duckdb.DuckDBPyConnection, mark: BatchMark, outcome: Mapping[str, Any]) -> None:
+    """The batch's row, replacing an earlier one, through ``con`` (inside the caller's transaction)."""
+    con.execute(
+        "DELETE FROM batch_runs WHERE run_id = ? AND source = ? AND batch_no = ?",
+        [mark.run_id, mark.source, mark.batch_no],
+    )
+    con.execute(
+        "INSERT INTO batch_runs (run_id, source, batch_no, pages, outcome, flow_run_id, worker,"
+        " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            mark.run_id, mark.source, mark.batch_no, mark.pages, json.dumps(dict(outcome), default=list),
+            mark.flow_run_id, f"{socket.gethostname()} pid={os.getpid()} ppid={os.getppid()}", datetime.now(),
+        ],
+    )  # fmt: skip
 
 
 @retry_conflicts
-def record_batch(
-    db_path: str,
-    run_id: str,
-    source: str,
-    batch_no: int,
-    *,
-    pages: int,
-    outcome: Mapping[str, Any],
-    flow_run_id: str | None = None,
-) -> None:
-    """Store one batch's figures (``outcome``: JSON-able counts); a repeat replaces the row."""
+def record_batch(db_path: str, mark: BatchMark, outcome: Mapping[str, Any]) -> None:
+    """Store one batch's figures on their own (a batch that loaded no page); a repeat replaces the row."""
     with writer(db_path) as con, transaction(con):
-        con.execute(
-            "DELETE FROM batch_runs WHERE run_id = ? AND source = ? AND batch_no = ?",
-            [run_id, source, batch_no],
-        )
-        con.execute(
-            "INSERT INTO batch_runs (run_id, source, batch_no, pages, outcome, flow_run_id, worker,"
-            " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id, source, batch_no, pages, json.dumps(dict(outcome), default=list), flow_run_id,
-                f"{socket.gethostname()} pid={os.getpid()} ppid={os.getppid()}", datetime.now(),
-            ],
-        )  # fmt: skip
+        write_batch_row(con, mark, outcome)
 
 
 def read_batch(db_path: str, run_id: str, source: str, batch_no: int) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 
 from warehouse.archive import PageArchive, body_hash
+from warehouse.batches import BatchMark, record_batch, write_batch_row
 from warehouse.connection import publish, retry_conflicts, transaction, writer
 from warehouse.records import LoadResult, PageRecord, article_id_for, fact_id_for
 from warehouse.staging import insert_rows
@@ -135,14 +136,29 @@ def _stage(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any,
 
 @retry_conflicts
 def load_pages(
-    db_path: str, records: Sequence[PageRecord], *, run_id: str, drop_rejected: bool = False
+    db_path: str,
+    records: Sequence[PageRecord],
+    *,
+    run_id: str,
+    drop_rejected: bool = False,
+    batch: BatchMark | None = None,
 ) -> LoadResult:
-    """Load one batch of page outcomes into the file at ``db_path``; safe to repeat."""
+    """Load one batch of page outcomes into the file at ``db_path``; safe to repeat.
+
+    With ``batch``, the batch's figures are recorded in the same transaction.
+    """
     if not records:
+        if batch is not None:
+            record_batch(db_path, batch, batch.figures(LoadResult()))
         return LoadResult()
     with writer(db_path) as con:
         result = load_records(
-            con, records, run_id=run_id, drop_rejected=drop_rejected, archive=PageArchive.beside(db_path)
+            con,
+            records,
+            run_id=run_id,
+            drop_rejected=drop_rejected,
+            archive=PageArchive.beside(db_path),
+            batch=batch,
         )
     publish(db_path, force=False)  # readers see progress without ever meeting a lock
     return result
@@ -155,8 +171,12 @@ def load_records(
     run_id: str,
     drop_rejected: bool = False,
     archive: PageArchive | None = None,
+    batch: BatchMark | None = None,
 ) -> LoadResult:
     """Load one batch through an open, migrated connection, in one transaction.
+
+    With ``batch``, the batch's row in ``batch_runs`` is written in that
+    transaction too: a process killed at any moment leaves both or neither.
 
     With ``drop_rejected`` (re-extraction), a page the extractor now rejects
     loses the article and facts an earlier extractor derived from it. Bodies
@@ -201,14 +221,17 @@ def load_records(
             insert_rows(con, "facts", fact_rows)
         for table in ("pages", "articles"):
             con.execute(f"DROP TABLE stage_{table}")
+        result = LoadResult(
+            pages=len(page_rows),
+            articles=len(article_rows),
+            new_articles=len(new_ids),
+            facts=len(fact_rows),
+            new_article_ids=tuple(new_ids),
+        )
+        if batch is not None:
+            write_batch_row(con, batch, batch.figures(result))
     log.info(
         "loaded %d pages, %d articles (%d new), %d facts",
         len(page_rows), len(article_rows), len(new_ids), len(fact_rows),
     )  # fmt: skip
-    return LoadResult(
-        pages=len(page_rows),
-        articles=len(article_rows),
-        new_articles=len(new_ids),
-        facts=len(fact_rows),
-        new_article_ids=tuple(new_ids),
-    )
+    return result

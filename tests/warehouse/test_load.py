@@ -194,3 +194,29 @@ def test_a_writer_opened_inside_another_reuses_its_connection(tmp_path: Path) ->
         assert outer.execute("SELECT count(*) FROM notes").fetchone() == (1,)
     with writer(db) as again:  # the outer exit closed it; a new writer opens cleanly
         assert again.execute("SELECT count(*) FROM notes").fetchone() == (1,)
+
+
+def test_a_batch_and_its_figures_are_written_in_one_transaction(tmp_path: Path) -> None:
+    """A worker killed between the load and the figures would leave pages a repeat counts as unchanged."""
+    from warehouse import BatchMark, read_batch
+
+    db = str(tmp_path / "w.duckdb")
+    pages = [fetched(f"https://news.example/{i}") for i in range(3)]
+
+    def killed(_loaded: object) -> dict[str, int]:
+        raise KeyboardInterrupt  # what a kill between the merge and the commit looks like from here
+
+    with pytest.raises(KeyboardInterrupt):
+        load_pages(db, pages, run_id="r1", batch=BatchMark("r1", "s", 4, 3, figures=killed))
+    with writer(db) as con:
+        assert counts(con) == (0, 0, 0)  # the pages went with the figures
+    assert read_batch(db, "r1", "s", 4) is None
+
+    mark = BatchMark("r1", "s", 4, 3, figures=lambda loaded: {"articles": loaded.articles}, flow_run_id="f")
+    loaded = load_pages(db, pages, run_id="r1", batch=mark)
+    assert loaded.articles == 3
+    assert read_batch(db, "r1", "s", 4) == {"articles": 3}
+    load_pages(db, pages, run_id="r1", batch=mark)  # a batch run again keeps one row, the last
+    with writer(db) as con:
+        assert counts(con) == (3, 3, 3)
+        assert con.execute("SELECT count(*) FROM batch_runs").fetchone() == (1,)
