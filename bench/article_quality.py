@@ -17,6 +17,10 @@ process, so the ratios hold on whatever machine runs them:
   htmldate's evaluation data): publication day, scored as htmldate scores (a
   right day TP, a wrong one FP, none FN), against
   ``htmldate.find_date(html, url=url, original_date=True)`` in extensive mode;
+- ``news-fixtures`` (257 news pages of 181 publishers, the parser tests of
+  github.com/flairNLP/fundus, read from a checkout of it: ``--fundus``): main
+  text as for ``article-body`` and the publisher's day as for the date sets,
+  against the same libraries; split by publisher (:func:`part_indices`);
 - ``demo``: publication dates of the demo corpus (exact), and of its Japanese
   and Korean pages with the structured data removed.
 
@@ -37,6 +41,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import html as html_lib
 import json
 import os
 import re
@@ -181,24 +186,35 @@ def snippet_scores(pages: Iterable[tuple[dict[str, Any], str]]) -> SnippetScore:
 # --- the frozen split of the wide sets -------------------------------------------
 
 VALIDATION_SHARE = 0.25
+NEWS_VALIDATION_SHARE = 0.5
 
 
-def is_validation(page_id: str) -> bool:
+def is_validation(page_id: str, share: float = VALIDATION_SHARE) -> bool:
     """Whether a wide-set page is in the frozen validation part (one in four, by a hash of its id).
 
     The id is the page's key in ``expectations.json`` (its URL). Rules are studied
     and tuned on the other pages only; the validation part is scored as a whole.
     """
     digest = hashlib.sha256(page_id.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < VALIDATION_SHARE
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
 def part_indices(pages: list[dict[str, Any]], part: str) -> list[int]:
-    """Positions in ``pages`` of ``part`` ("tuning", "validation" or "all")."""
+    """Positions in ``pages`` of ``part`` ("tuning", "validation" or "all").
+
+    Pages that carry a ``"group"`` (the news fixtures: their publisher) are split
+    by group, half of the groups each side, so no publisher's template is on both.
+    """
     return [
         i
         for i, page in enumerate(pages)
-        if part == "all" or is_validation(page["id"]) == (part == "validation")
+        if part == "all"
+        or (
+            is_validation(page["group"], NEWS_VALIDATION_SHARE)
+            if "group" in page
+            else is_validation(page["id"])
+        )
+        == (part == "validation")
     ]
 
 
@@ -273,6 +289,71 @@ def load_wide_body(root: Path) -> list[dict[str, Any]]:
 def load_wide_dates(root: Path) -> list[dict[str, Any]]:
     """All wide publication-date pages (see :func:`iter_wide_dates`)."""
     return list(iter_wide_dates(root))
+
+
+# The news fixtures: a checkout of github.com/flairNLP/fundus at this commit (see iter_news_fixtures).
+FUNDUS = Path(os.environ.get("NEWSFACTS_FUNDUS", REPO.parent / "fundus"))
+FUNDUS_COMMIT = "18da6e53592f99cf0ac5770dc63d6ba99ba63ae8"
+FUNDUS_DATA = Path("tests/resources/parser/test_data")
+
+
+def _fundus_truth(item: dict[str, Any]) -> str:
+    """A fundus test case's article body as one text: summary, then each section's headline and paragraphs."""
+    body = item.get("body") or {}
+    parts = list(body.get("summary") or [])
+    for section in body.get("sections") or []:
+        parts += list(section.get("headline") or []) + list(section.get("paragraphs") or [])
+    return "\n\n".join(parts)
+
+
+def _flat(text: str) -> str:
+    return " ".join(html_lib.unescape(text).split())
+
+
+def load_news_fixtures(root: Path) -> list[dict[str, Any]]:
+    """All fundus news pages (see :func:`iter_news_fixtures`)."""
+    return list(iter_news_fixtures(root))
+
+
+def iter_news_fixtures(root: Path) -> Iterator[dict[str, Any]]:
+    """The fundus news pages one at a time, by id: ``{"id", "group", "url", "html" (bytes), "truth",
+    "title", "date", "fetched_at"}``.
+
+    ``root`` is a checkout of github.com/flairNLP/fundus (MIT). Its parser tests keep,
+    per publisher, one or more crawled pages (``<Publisher>_<yyyy>_<mm>_<dd>.html.gz``
+    and their URLs in ``meta.info``) and the parser's checked output for each
+    (``<Publisher>.json``: body, title, publishing date with the publisher's zone).
+    A page is paired with the case whose title it contains; pages whose case is
+    missing or not found are left out. ``group`` is the publisher, so a split by
+    group keeps each publisher's pages on one side.
+    """
+    for meta_path in sorted((root / FUNDUS_DATA).glob("*/meta.info")):
+        folder = meta_path.parent
+        meta = json.loads(meta_path.read_text("utf-8"))
+        for case_path in sorted(folder.glob("*.json")):
+            publisher = case_path.stem
+            cases = list(json.loads(case_path.read_text("utf-8")).values())
+            for html_path in sorted(folder.glob(f"{publisher}_*.html.gz")):
+                if not re.fullmatch(rf"{re.escape(publisher)}_\d{{4}}_\d\d_\d\d\.html\.gz", html_path.name):
+                    continue
+                raw = gzip.decompress(html_path.read_bytes())
+                flat = _flat(raw.decode("utf-8", "replace"))
+                matches = [case for case in cases if case.get("title") and _flat(case["title"]) in flat]
+                if len(matches) != 1 or html_path.name not in meta:
+                    continue
+                case = matches[0]
+                yield (
+                    {
+                        "id": f"{folder.name}/{html_path.name}",
+                        "group": f"{folder.name}/{publisher}",
+                        "url": meta[html_path.name]["url"],
+                        "html": raw,
+                        "truth": _fundus_truth(case),
+                        "title": case["title"],
+                        "date": str(case["publishing_date"])[:10],
+                        "fetched_at": datetime.fromisoformat(meta[html_path.name]["crawl_date"]),
+                    }
+                )
 
 
 def load_demo() -> list[tuple[dict[str, Any], bytes, str]]:
@@ -362,6 +443,7 @@ def rejections(results: Iterable[Extracted]) -> str:
     return ", ".join(f"{reason} {n}" for reason, n in counts.most_common()) or "none"
 
 
+HTMLDATE = "htmldate.find_date (extensive, original)"
 _TEXT_TOOLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "extract_article": product_path,
     "trafilatura.extract": trafilatura_text,
@@ -467,6 +549,41 @@ def run_wide_dates(pages: list[dict[str, Any]], rounds: int) -> list[str]:
     return _date_lines(title, pages, tools, rounds, ("validation", "tuning", "all"))
 
 
+def run_news_fixtures(pages: list[dict[str, Any]], rounds: int) -> list[str]:
+    tools = dict(_TEXT_TOOLS)
+    tools["extract_article"] = lambda p: product_path(p, p["fetched_at"])
+    tools[HTMLDATE] = htmldate_day
+    outputs, ms = _timed_interleaved(pages, tools, rounds)
+    baseline = ms["trafilatura.extract"]
+    ours = outputs["extract_article"]
+    lines = [
+        f"News fixtures, {len(pages)} pages of {len({p['group'] for p in pages})} publishers"
+        " (main text P / R / F1 by word 4-grams; publisher's day, htmldate's scoring):"
+    ]
+    for part in ("validation", "tuning", "all"):
+        chosen = part_indices(pages, part)
+        lines.append(f" {part} part, {len(chosen)} pages:")
+        for name in _TEXT_TOOLS:
+            p, r, f1 = body_scores((pages[i]["truth"], _as_text(outputs[name][i])) for i in chosen)
+            timing = (
+                f"   {ms[name]:6.1f} ms/page  ({ms[name] / baseline:.2f}x trafilatura)"
+                if part == "all"
+                else ""
+            )
+            lines.append(f"  text {name:<46} P {p:.3f}  R {r:.3f}  F1 {f1:.3f}{timing}")
+        for name, days in (
+            ("extract_article", [ours[i].published for i in chosen]),
+            (HTMLDATE, [outputs[HTMLDATE][i] for i in chosen]),
+        ):
+            score = date_scores(zip((pages[i]["date"] for i in chosen), days, strict=True))
+            lines.append(
+                f"  date {name:<46} accuracy {score.accuracy:.3f}"
+                f"  P {score.precision:.3f}  R {score.recall:.3f}"
+            )
+        lines.append(f"  extract_article rejections: {rejections(ours[i] for i in chosen)}")
+    return lines
+
+
 def run_demo() -> list[str]:
     pages = load_demo()
     exact = 0
@@ -491,8 +608,14 @@ def main(argv: list[str] | None = None) -> int:
         "--benchmarks", type=Path, default=SHARED / "benchmarks", help="shared benchmark folder"
     )
     parser.add_argument(
+        "--fundus",
+        type=Path,
+        default=FUNDUS,
+        help=f"a checkout of github.com/flairNLP/fundus at {FUNDUS_COMMIT[:12]}, for the news-fixtures set",
+    )
+    parser.add_argument(
         "--sets",
-        default="article-body,publish-date,wide-body,wide-dates,demo",
+        default="article-body,publish-date,wide-body,wide-dates,news-fixtures,demo",
         help="comma-separated sets to run (default: all)",
     )
     args = parser.parse_args(argv)
@@ -503,11 +626,10 @@ def main(argv: list[str] | None = None) -> int:
         "wide-dates": (load_wide_dates, run_wide_dates),
     }
     wanted = [name.strip() for name in args.sets.split(",") if name.strip()]
-    unknown = [name for name in wanted if name not in runs and name != "demo"]
+    unknown = [name for name in wanted if name not in runs and name not in ("demo", "news-fixtures")]
     if unknown:
-        print(
-            f"unknown set(s) {', '.join(unknown)}; choose from {', '.join([*runs, 'demo'])}", file=sys.stderr
-        )
+        choices = ", ".join([*runs, "news-fixtures", "demo"])
+        print(f"unknown set(s) {', '.join(unknown)}; choose from {choices}", file=sys.stderr)
         return 2
     missing = [name for name in wanted if name in runs and not (args.benchmarks / name).is_dir()]
     if missing:
@@ -516,6 +638,15 @@ def main(argv: list[str] | None = None) -> int:
     for name in wanted:
         if name == "demo":
             lines = run_demo()
+        elif name == "news-fixtures":
+            if not (args.fundus / FUNDUS_DATA).is_dir():
+                lines = [
+                    f"News fixtures skipped: no fundus checkout at {args.fundus} (git clone"
+                    " https://github.com/flairNLP/fundus there and check out"
+                    f" {FUNDUS_COMMIT[:12]}, or pass --fundus)"
+                ]
+            else:
+                lines = run_news_fixtures(load_news_fixtures(args.fundus), args.rounds)
         else:
             load, run = runs[name]
             lines = run(load(args.benchmarks / name), args.rounds)
