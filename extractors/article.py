@@ -39,7 +39,7 @@ from extractors.urls import resolve_canonical
 log = logging.getLogger(__name__)
 
 # Bump when a change here alters what is stored for a page (see `newsfacts reextract`).
-ARTICLE_EXTRACTOR_VERSION = "article-2026.12.2"
+ARTICLE_EXTRACTOR_VERSION = "article-2026.12.3"
 
 # Below these lengths the main text is not even a sentence or two: no article. CJK scripts pack
 # about three times more per character. Short but real articles (a quote, a notice, a caption
@@ -223,9 +223,7 @@ def extract_article(
     # Anchors are counted before the main-text step prunes link blocks from the tree.
     anchors = None if metadata.jsonld else _anchor_texts(tree)
     titles = [t for t in (metadata.title, metadata.first("og:title"), metadata.title_tag) if t]
-    text = extract_main_text(
-        tree, url, titles=titles, description=metadata.description, article_body=metadata.article_body
-    )
+    text = extract_main_text(tree, url, titles=titles, article_body=metadata.article_body)
     if len(text) < SHORT_TEXT_CHARS:
         # The layers over trafilatura may have pruned a short article away: ask the library
         # alone, on the page as served, and keep its text when it finds more.

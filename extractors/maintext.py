@@ -9,17 +9,11 @@ fast, 0.926 full; see README). What trafilatura gets wrong is fixed around
 it, with rules kept as data (``data/site_rules.toml``):
 
 before, on the page's tree (in place: this is the last step to read the tree)
-    blocks the rules name are dropped (``[all_sites]``: teaser-card lists;
-    ``[[site]]``: a publisher's template), and so is a heading that repeats
-    the page's description (the standfirst, stored apart); embedded tweets
-    are lifted out of the social-media wrappers that boilerplate filters
-    remove with them; an article body split into several same-class
-    containers (chunks between advertisements) is joined, since trafilatura
-    keeps only the first (never across posts: ``<article>``, hAtom or h-entry
-    entries, schema.org article items, as on a blog's front page); short
-    paragraphs made of links ("Read more: ...") are dropped; last, scripts,
-    styles and inline drawings, which trafilatura would drop after copying
-    them several times.
+    blocks the rules name are dropped (``[all_sites]``: lists of other
+    stories' headlines, a guard for the facts; ``[[site]]``: a publisher's
+    template); short paragraphs made of links ("Read more: ...") are dropped;
+    last, scripts, styles and inline drawings, which trafilatura would drop
+    after copying them several times.
 after, on the lines of text
     lines repeating the headline (stored apart as the title) or the page's own
     URL go, and so does whole-line boilerplate (newsletter prompts, copyright
@@ -37,7 +31,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -58,13 +51,11 @@ _BLOCK_TAGS = frozenset(
 )
 # Whole-line boilerplate patterns are only tried on lines up to this length.
 _MAX_BOILERPLATE_LINE = 400
-# Containers of one post each: hAtom and h-entry microformats, schema.org article items.
-_POST_CLASS = re.compile(r"(?:^|\s)h-?entry(?:\s|$)")
-_POST_ITEMTYPE = re.compile(r"schema\.org/(?:\w*Article|BlogPosting|SocialMediaPosting|Report)\b")
 # Elements that hold no text of the page, removed before trafilatura copies the tree; not the
 # JSON-LD scripts: trafilatura's last-resort pass reads the article body from them.
 _NOT_TEXT = lxml.etree.XPath("//script[not(contains(@type, 'ld+json'))] | //style | //svg")
-# JSON-LD articleBody replaces the extracted text when it is this much longer.
+# JSON-LD articleBody replaces the extracted text when it holds this many times as many distinct
+# word 4-grams (distinct: some publishers' articleBody holds the story twice over).
 _ARTICLE_BODY_GAIN = 1.6
 
 
@@ -73,9 +64,6 @@ class _Rules:
     boilerplate: re.Pattern[str]
     max_link_share: float
     max_paragraph_chars: int
-    split_body: re.Pattern[str]
-    embed_quote: re.Pattern[str]
-    embed_wrapper: re.Pattern[str]
     all_site_drops: tuple[lxml.etree.XPath, ...]
     site_drops: dict[str, tuple[lxml.etree.XPath, ...]]
 
@@ -94,9 +82,6 @@ def _rules() -> _Rules:
         boilerplate=re.compile("|".join(f"(?:{line})" for line in lines), re.IGNORECASE),
         max_link_share=float(links.get("max_link_share", 0.8)),
         max_paragraph_chars=int(links.get("max_paragraph_chars", 400)),
-        split_body=re.compile(data.get("split_body", {}).get("class_pattern", "(?!)"), re.IGNORECASE),
-        embed_quote=re.compile(data.get("embeds", {}).get("quote_class_pattern", "(?!)"), re.IGNORECASE),
-        embed_wrapper=re.compile(data.get("embeds", {}).get("wrapper_pattern", "(?!)"), re.IGNORECASE),
         all_site_drops=tuple(lxml.etree.XPath(e) for e in strings(data.get("all_sites", {}), "drop")),
         site_drops=sites,
     )
@@ -110,18 +95,18 @@ def _norm(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
 
 
+def _content(text: str) -> int:
+    """How much text ``text`` holds: its distinct word 4-grams, so a passage said twice counts once."""
+    words = _WORDS.findall(text.lower())
+    return len({tuple(words[i : i + 4]) for i in range(len(words) - 3)})
+
+
 # --- before: the tree ----------------------------------------------------------
 
 
-def _drop_template_blocks(tree: HtmlElement, url: str, description: str | None, rules: _Rules) -> None:
-    """Drop the blocks the rules name for every site and for this one, and a standfirst heading.
-
-    A heading that repeats the page's description is the standfirst, kept in
-    :attr:`Article.description`; a paragraph that does is usually the lede,
-    and stays.
-    """
-    host = (urlsplit(url).hostname or "").lower()
-    labels = host.split(".")
+def _drop_template_blocks(tree: HtmlElement, url: str, rules: _Rules) -> None:
+    """Drop the blocks the rules name for every page and for this page's publisher (host or parent)."""
+    labels = (urlsplit(url).hostname or "").lower().split(".")
     expressions = list(rules.all_site_drops)
     for i in range(len(labels) - 1):
         expressions.extend(rules.site_drops.get(".".join(labels[i:]), ()))
@@ -129,62 +114,6 @@ def _drop_template_blocks(tree: HtmlElement, url: str, description: str | None, 
         for element in expression(tree):
             if isinstance(element, HtmlElement) and element.getparent() is not None:
                 element.drop_tree()
-    summary = _norm(description or "")
-    if summary:
-        for heading in tree.xpath("//h2 | //h3 | //h4"):
-            if _norm(heading.text_content()) == summary and heading.getparent() is not None:
-                heading.drop_tree()
-
-
-def _lift_embedded_quotes(tree: HtmlElement, rules: _Rules) -> None:
-    for quote in list(tree.iter("blockquote")):
-        if not rules.embed_quote.search(quote.get("class") or ""):
-            continue
-        size = _chars(quote.text_content())
-        wrapper = None
-        for ancestor in quote.iterancestors():
-            marks = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}"
-            if not rules.embed_wrapper.search(marks) or _chars(ancestor.text_content()) > 1.2 * size + 40:
-                break
-            wrapper = ancestor
-        if wrapper is not None and wrapper.getparent() is not None:
-            quote.tail = None
-            wrapper.addprevious(quote)
-            wrapper.drop_tree()
-
-
-def _is_post(element: HtmlElement) -> bool:
-    """Whether ``element`` holds one post: ``<article>``, a microformat entry, a schema.org article item."""
-    return (
-        element.tag == "article"
-        or bool(_POST_CLASS.search(element.get("class") or ""))
-        or bool(_POST_ITEMTYPE.search(element.get("itemtype") or ""))
-    )
-
-
-def _nearest_post(element: HtmlElement) -> HtmlElement | None:
-    return next((a for a in element.iterancestors() if _is_post(a)), None)
-
-
-def _join_split_body(tree: HtmlElement, rules: _Rules) -> None:
-    classes = tree.xpath("//div/@class")  # attribute values that know their element
-    for marks, count in Counter(classes).items():
-        if count < 2 or not rules.split_body.search(marks):
-            continue
-        members = [value.getparent() for value in classes if value == marks]
-        if any(set(m.iterancestors()) & set(members) for m in members):
-            continue  # nested, not split
-        if len({_nearest_post(m) for m in members}) > 1:
-            continue  # one body per post: a listing or the next story, not chunks of this one
-        first = members[0]
-        for piece in members[1:]:
-            if piece.text and piece.text.strip():
-                paragraph = lxml.html.Element("p")
-                paragraph.text = piece.text
-                first.append(paragraph)
-            for child in list(piece):
-                first.append(child)
-            piece.drop_tree()
 
 
 def _link_share(element: HtmlElement) -> float:
@@ -240,7 +169,8 @@ def html_to_text(markup: str) -> str:
     if "&lt;" in markup and "<" not in markup:
         markup = html.unescape(markup)
     if "<" not in markup:
-        return "\n".join(" ".join(line.split()) for line in markup.splitlines() if line.strip())
+        plain = html.unescape(markup)  # "&nbsp;", "&amp;" in a plain-text body
+        return "\n".join(" ".join(line.split()) for line in plain.splitlines() if line.strip())
     try:
         fragment = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
@@ -292,26 +222,22 @@ def extract_main_text(
     url: str,
     *,
     titles: Iterable[str],
-    description: str | None = None,
     article_body: str | None = None,
 ) -> str:
     """The article's text, paragraphs on their own lines; empty when nothing was found.
 
     Prunes ``tree`` in place. ``titles`` are the page's headline forms (dropped
-    where a line repeats them), ``description`` its summary (dropped where a
-    heading repeats it), ``article_body`` its JSON-LD body, if any.
+    where a line repeats them), ``article_body`` its JSON-LD body, if any.
     """
     rules = _rules()
-    _drop_template_blocks(tree, url, description, rules)
-    _lift_embedded_quotes(tree, rules)
-    _join_split_body(tree, rules)
+    _drop_template_blocks(tree, url, rules)
     _drop_link_blocks(tree, rules)
     repeats = _repeats(tree, url, titles)
     text = _trafilatura(tree, url)
     text = _clean_lines(text, repeats, rules)
     if article_body:
         body_text = _clean_lines(html_to_text(article_body), repeats, rules)
-        if len(body_text) > _ARTICLE_BODY_GAIN * len(text):
+        if _content(body_text) > _ARTICLE_BODY_GAIN * _content(text):
             log.debug("JSON-LD articleBody is fuller than the extracted text on %s", url)
             text = body_text
     return text

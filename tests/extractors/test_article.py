@@ -9,14 +9,17 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-import lxml.html
 import pytest
 
 from bench.article_quality import (
+    FUNDUS,
+    FUNDUS_COMMIT,
+    FUNDUS_DATA,
     Extracted,
     body_scores,
     date_scores,
     is_validation,
+    iter_news_fixtures,
     iter_wide_body,
     iter_wide_dates,
     part_indices,
@@ -246,6 +249,33 @@ def test_demo_ja_ko_date_lines_parse_without_structured_data(demo_manifest: list
 # --- dates written in text and in structured fields ------------------------------
 
 
+def test_an_article_body_that_holds_the_story_twice_is_not_fuller() -> None:
+    """Fuller means more distinct text: some publishers' JSON-LD repeats the whole story."""
+    story = " ".join(f"{PARAGRAPH} Part {i}." for i in range(6))
+    ld = json.dumps(
+        {"@type": "NewsArticle", "headline": "Regulator fines platform", "articleBody": story * 2}
+    )
+    body = (
+        "<div class='article-body'>" + "".join(f"<p>{PARAGRAPH} Part {i}.</p>" for i in range(6)) + "</div>"
+    )
+    article = extract_article(
+        _story(body, f'<script type="application/ld+json">{ld}</script>'), "https://n.example/twice"
+    )
+    assert article.text.count("Part 5.") == 1
+    assert len(article.text.splitlines()) == 6  # the page's paragraphs, not one long doubled line
+
+
+def test_a_plain_text_article_body_has_its_entities_decoded() -> None:
+    full = "&nbsp;".join(f"{PARAGRAPH} Part {i}." for i in range(24))
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Regulator fines platform", "articleBody": full})
+    body = f"<div class='article-body'><p>{PARAGRAPH * 5}</p></div>"
+    article = extract_article(
+        _story(body, f'<script type="application/ld+json">{ld}</script>'), "https://n.example/entities"
+    )
+    assert "Part 23." in article.text
+    assert "&nbsp;" not in article.text
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -406,12 +436,14 @@ def test_main_text_keeps_paragraphs_and_drops_teasers() -> None:
     head = '<meta name="description" content="Record penalty for cross-border transfers">'
     article = extract_article(_story(body, head), "https://news.example.org/fine")
     lines = article.text.splitlines()
-    assert len(lines) == 3, lines  # paragraph breaks kept, nothing else
-    assert all(line.startswith("The regulator said") for line in lines)
+    # The standfirst stays in the text (both untuned benchmark sets count it as the story's), then
+    # the paragraphs with their breaks, nothing else.
+    assert lines[0] == "Record penalty for cross-border transfers"
+    assert len(lines) == 4, lines
+    assert all(line.startswith("The regulator said") for line in lines[1:])
     assert article.description == "Record penalty for cross-border transfers"
     junk = (
         "Regulator fines",
-        "Record penalty",
         "Read more",
         "Another regulator",
         "newsletter",
@@ -420,54 +452,6 @@ def test_main_text_keeps_paragraphs_and_drops_teasers() -> None:
     )
     for fragment in junk:
         assert fragment not in article.text
-
-
-def test_split_article_body_is_joined() -> None:
-    chunk = (
-        "<div class='grid'><div class='article__body'>{}</div><aside class='ad'>Advertisement</aside></div>"
-    )
-    first = "".join(f"<p>{PARAGRAPH * 2}</p>" for _ in range(4))
-    second = "".join(
-        "<p>" + "The second part of the story follows the advertisement. " * 4 + "</p>" for _ in range(4)
-    )
-    body = "<div class='article__chunks'>" + chunk.format(first) + chunk.format(second) + "</div>"
-    article = extract_article(_story(body), "https://news.example.org/split")
-    assert "The second part of the story" in article.text
-    assert article.text.index("The regulator said") < article.text.index("The second part")
-
-
-@pytest.mark.parametrize(
-    "post",
-    [
-        "<div class='post-{0} post hentry'>",
-        "<div class='h-entry'>",
-        "<div itemtype='https://schema.org/BlogPosting'>",
-    ],
-)
-def test_posts_on_a_blogs_front_page_are_not_joined_into_one_body(post: str) -> None:
-    from extractors.maintext import _join_split_body, _rules
-
-    posts = "".join(
-        post.format(i) + f"<h2>Post {i}</h2><div class='entry-content'><p>{PARAGRAPH}</p></div></div>"
-        for i in range(3)
-    )
-    tree = lxml.html.document_fromstring(f"<html><body><main>{posts}</main></body></html>")
-    _join_split_body(tree, _rules())
-    assert len(tree.xpath("//div[@class='entry-content']")) == 3
-    single = "<div class='h-entry'>" + "<div class='entry-content'><p>Part.</p></div><aside>Ad</aside>" * 2
-    tree = lxml.html.document_fromstring(f"<html><body>{single}</div></body></html>")
-    _join_split_body(tree, _rules())
-    assert len(tree.xpath("//div[@class='entry-content']")) == 1  # chunks of one post are joined
-
-
-def test_embedded_tweets_stay_with_the_text() -> None:
-    tweet = (
-        "<div class='social-media-embed'><blockquote class='twitter-tweet'><p>We will appeal this decision "
-        "in the courts.</p>— Platform (@platform) April 10, 2024</blockquote></div>"
-    )
-    body = f"<div class='article-body'><p>{PARAGRAPH * 3}</p>{tweet}<p>{PARAGRAPH * 2}</p></div>"
-    article = extract_article(_story(body), "https://news.example.org/tweet")
-    assert "We will appeal this decision in the courts." in article.text
 
 
 def test_json_ld_article_body_fills_in_when_the_page_text_is_thin() -> None:
@@ -503,10 +487,12 @@ def test_language_detection(text: str, expected: str) -> None:
 
 # --- real third-party pages ------------------------------------------------------
 
-# Pinned floors, just under what the extractor reaches (P 0.967, R 0.986, F1 0.977
+# Pinned floors, just under what the extractor reaches (P 0.963, R 0.978, F1 0.970
 # on the 181 pages; trafilatura.extract 0.953, with include_comments=False 0.960).
 # The gate fails CI when main-text quality regresses; raise the floors with the scores.
-ARTICLE_BODY_FLOORS = {"precision": 0.963, "recall": 0.982, "f1": 0.973}
+# (Lowered from 0.963 / 0.982 / 0.973 with article-2026.12.3, which dropped three layers
+# tuned on these pages that did not pay on pages they were not tuned on: README.)
+ARTICLE_BODY_FLOORS = {"precision": 0.959, "recall": 0.974, "f1": 0.966}
 
 
 @pytest.mark.benchmarks
@@ -621,3 +607,37 @@ def test_wide_dates_gate() -> None:
     for part, floor in WIDE_DATES_ACCURACY_FLOORS.items():
         score = date_scores((pages[i]["date"], results[i][1].published) for i in part_indices(pages, part))
         assert score.accuracy >= floor, f"wide-dates {part} accuracy {score.accuracy:.3f} below {floor}"
+
+
+# Floors on the news fixtures (fundus's parser tests: 257 news pages of 181 publishers, split
+# by publisher), which no layer here was tuned on before article-2026.12.3. One run of
+# `python -m bench.article_quality --sets news-fixtures`:
+#   validation part (149 pages): text F1 0.944 (trafilatura 0.938, no comments 0.943);
+#                                 dates 0.966 (htmldate extensive 0.953)
+#   tuning part (108 pages):     text F1 0.958 (0.947 / 0.952); dates 0.981 (0.991)
+NEWS_FIXTURES_FLOORS = {
+    "validation": {"f1": 0.940, "dates": 0.955},
+    "tuning": {"f1": 0.954, "dates": 0.970},
+}
+
+
+@pytest.mark.benchmarks
+def test_news_fixtures_gate() -> None:
+    if not (FUNDUS / FUNDUS_DATA).is_dir():
+        pytest.skip(
+            f"the news fixtures are not available: no fundus checkout at {FUNDUS} (clone"
+            f" github.com/flairNLP/fundus there at {FUNDUS_COMMIT[:12]}, or set NEWSFACTS_FUNDUS)"
+        )
+    results = [
+        ({k: v for k, v in page.items() if k != "html"}, product_path(page, page["fetched_at"]))
+        for page in iter_news_fixtures(FUNDUS)
+    ]
+    pages = [page for page, _ in results]
+    for part, floors in NEWS_FIXTURES_FLOORS.items():
+        chosen = part_indices(pages, part)
+        f1 = body_scores((pages[i]["truth"], results[i][1].text) for i in chosen)[2]
+        dates = date_scores((pages[i]["date"], results[i][1].published) for i in chosen).accuracy
+        assert f1 >= floors["f1"], f"news fixtures {part} text F1 {f1:.3f} below {floors['f1']}"
+        assert dates >= floors["dates"], (
+            f"news fixtures {part} date accuracy {dates:.3f} below {floors['dates']}"
+        )
