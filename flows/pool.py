@@ -74,6 +74,12 @@ def ingest_batch_flow(batch: dict[str, Any]) -> dict[str, int]:
         batch: the batch as :meth:`ingest.run.BatchSpec.to_params` wrote it.
     """
     spec = BatchSpec.from_params(batch)
+    outcome = recorded_outcome(spec)
+    if outcome is not None:  # submitted again after a timeout, but its first run finished the load
+        get_run_logger().info(
+            "%s batch %d was loaded by an earlier run of it", spec.source.name, spec.batch_no
+        )
+        return {"pages": outcome.pages, "articles": outcome.articles, "facts": outcome.facts}
     outcome = ingest_batch(spec, record=True, flow_run_id=str(flow_run.id) if flow_run.id else None)
     get_run_logger().info(
         "%s batch %d: %d pages, fetched %d, unchanged %d, failed %d, rejected %d, articles %d, facts %d",

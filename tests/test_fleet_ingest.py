@@ -44,9 +44,9 @@ SITES = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
 PAGES = 150
 BATCH = 50
 DELAY = 0.12  # Prefect's rate limits decay in coarse steps: spacing of a few tens of ms is not kept
-BATCH_TIMEOUT = (
-    60.0  # a killed worker's batch is taken as lost after this and run again (a slow one takes ~30 s)
-)
+# A killed worker's batch is taken as lost after this and run again. A slow batch (about 30 s on a
+# loaded two-core machine) may be taken for lost too: its repeat finds its figures and stops.
+BATCH_TIMEOUT = 30.0
 
 READER = textwrap.dedent(
     """

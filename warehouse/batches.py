@@ -7,7 +7,9 @@ The row is written in the same transaction as the batch's pages
 (:class:`BatchMark`), so a worker killed at any moment leaves either both or
 neither: a batch run again after its worker died finds its pages still to
 load, never loaded but unrecorded (which it would count as unchanged). A
-batch loaded twice keeps one row, the last.
+batch loaded twice (submitted again while its first run was slow, not lost)
+keeps its first row: the repeat found the pages already loaded and would
+count them as unchanged.
 """
 
 from __future__ import annotations
@@ -44,24 +46,25 @@ class BatchMark:
 
 
 def write_batch_row(con: duckdb.DuckDBPyConnection, mark: BatchMark, outcome: Mapping[str, Any]) -> None:
-    """The batch's row, replacing an earlier one, through ``con`` (inside the caller's transaction)."""
-    con.execute(
-        "DELETE FROM batch_runs WHERE run_id = ? AND source = ? AND batch_no = ?",
-        [mark.run_id, mark.source, mark.batch_no],
-    )
+    """The batch's row, unless it has one already, through ``con`` (inside the caller's transaction)."""
+    key = [mark.run_id, mark.source, mark.batch_no]
+    if con.execute(
+        "SELECT 1 FROM batch_runs WHERE run_id = ? AND source = ? AND batch_no = ?", key
+    ).fetchone():
+        return  # an earlier attempt loaded this batch and counted what it did
     con.execute(
         "INSERT INTO batch_runs (run_id, source, batch_no, pages, outcome, flow_run_id, worker,"
         " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            mark.run_id, mark.source, mark.batch_no, mark.pages, json.dumps(dict(outcome), default=list),
-            mark.flow_run_id, f"{socket.gethostname()} pid={os.getpid()} ppid={os.getppid()}", datetime.now(),
+            *key, mark.pages, json.dumps(dict(outcome), default=list), mark.flow_run_id,
+            f"{socket.gethostname()} pid={os.getpid()} ppid={os.getppid()}", datetime.now(),
         ],
     )  # fmt: skip
 
 
 @retry_conflicts
 def record_batch(db_path: str, mark: BatchMark, outcome: Mapping[str, Any]) -> None:
-    """Store one batch's figures on their own (a batch that loaded no page); a repeat replaces the row."""
+    """Store one batch's figures on their own (a batch that loaded no page); a repeat keeps the first."""
     with writer(db_path) as con, transaction(con):
         write_batch_row(con, mark, outcome)
 

@@ -335,7 +335,7 @@ def failing_run(api_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     )
     db = folder / "news.duckdb"
     done = run("ingest", "--sources", str(sources), "--url", f"http://127.0.0.1:{free_port()}/a",
-               "--db", str(db), env=api_env)  # fmt: skip
+               "--db", str(db), "--retries", "1", env=api_env)  # fmt: skip
     return db, refused, done
 
 

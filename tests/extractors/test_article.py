@@ -34,6 +34,7 @@ from extractors.dates import newsroom_day, site_zone
 from extractors.datetext import find_dates, parse_timestamp
 from extractors.errors import EmptyPage, ErrorPage, IndexPage, NotAnArticle, PaywallStub, TooShort
 from extractors.language import detect_language
+from extractors.models import Article
 from tests.conftest import DEMO, require_benchmark
 
 BOILERPLATE = ("We use cookies", "fictional publisher", "All rights reserved", "Cookie settings", "©")
@@ -252,25 +253,15 @@ def test_demo_ja_ko_date_lines_parse_without_structured_data(demo_manifest: list
 def test_an_article_body_that_holds_the_story_twice_is_not_fuller() -> None:
     """Fuller means more distinct text: some publishers' JSON-LD repeats the whole story."""
     story = " ".join(f"{PARAGRAPH} Part {i}." for i in range(6))
-    ld = json.dumps(
-        {"@type": "NewsArticle", "headline": "Regulator fines platform", "articleBody": story * 2}
-    )
-    body = (
-        "<div class='article-body'>" + "".join(f"<p>{PARAGRAPH} Part {i}.</p>" for i in range(6)) + "</div>"
-    )
-    article = extract_article(
-        _story(body, f'<script type="application/ld+json">{ld}</script>'), "https://n.example/twice"
-    )
+    paragraphs = "".join(f"<p>{PARAGRAPH} Part {i}.</p>" for i in range(6))
+    article = _with_article_body(paragraphs, story * 2)
     assert article.text.count("Part 5.") == 1
     assert len(article.text.splitlines()) == 6  # the page's paragraphs, not one long doubled line
 
 
 def test_a_plain_text_article_body_has_its_entities_decoded() -> None:
-    full = "&nbsp;".join(f"{PARAGRAPH} Part {i}." for i in range(24))
-    ld = json.dumps({"@type": "NewsArticle", "headline": "Regulator fines platform", "articleBody": full})
-    body = f"<div class='article-body'><p>{PARAGRAPH * 5}</p></div>"
-    article = extract_article(
-        _story(body, f'<script type="application/ld+json">{ld}</script>'), "https://n.example/entities"
+    article = _with_article_body(
+        f"<p>{PARAGRAPH * 5}</p>", "&nbsp;".join(f"{PARAGRAPH} Part {i}." for i in range(24))
     )
     assert "Part 23." in article.text
     assert "&nbsp;" not in article.text
@@ -420,6 +411,17 @@ def _story(body: str, head: str = "") -> str:
     )
 
 
+def _with_article_body(paragraphs: str, article_body: str) -> Article:
+    """A story page with ``paragraphs`` in its body and ``article_body`` in its JSON-LD, extracted."""
+    ld = json.dumps(
+        {"@type": "NewsArticle", "headline": "Regulator fines platform", "articleBody": article_body}
+    )
+    body = f"<div class='article-body'>{paragraphs}</div>"
+    return extract_article(
+        _story(body, f'<script type="application/ld+json">{ld}</script>'), "https://n.example/x"
+    )
+
+
 def test_main_text_keeps_paragraphs_and_drops_teasers() -> None:
     teasers = "".join(
         f"<li><h3><a href='/s/{i}'>Other story {i}</a></h3><span>Teaser {i} for another story</span></li>"
@@ -455,11 +457,8 @@ def test_main_text_keeps_paragraphs_and_drops_teasers() -> None:
 
 
 def test_json_ld_article_body_fills_in_when_the_page_text_is_thin() -> None:
-    full = "".join(f"<p>{PARAGRAPH} Part {i}.</p>" for i in range(12))
-    ld = json.dumps({"@type": "NewsArticle", "headline": "Regulator fines platform", "articleBody": full})
-    body = f"<div class='article-body'><p>{PARAGRAPH * 5}</p></div>"
-    article = extract_article(
-        _story(body, f'<script type="application/ld+json">{ld}</script>'), "https://n.example/x"
+    article = _with_article_body(
+        f"<p>{PARAGRAPH * 5}</p>", "".join(f"<p>{PARAGRAPH} Part {i}.</p>" for i in range(12))
     )
     assert "Part 11." in article.text
     assert "<p>" not in article.text

@@ -136,16 +136,16 @@ def test_readers_are_never_locked_out_during_a_long_run(api_env: dict[str, str],
         finish(ingest(db, small, api_env))
     stop = tmp_path / "stop"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop)], stdout=subprocess.PIPE)
-    with serve_demo(DEMO, copies=10, delay_s=0.25) as slow:
+    with serve_demo(DEMO, copies=5, delay_s=0.25) as slow:
         started = time.monotonic()
         finish(ingest(db, slow, api_env, "--concurrency", "2", "--batch-size", "20"))
         run_seconds = time.monotonic() - started
     stop.touch()
     out, _ = reader.communicate(timeout=60)
     report = json.loads(out)
-    assert run_seconds >= 30, f"the run took only {run_seconds:.0f}s"
-    assert report["attempts"] >= 100
+    assert run_seconds >= 15, f"the run took only {run_seconds:.0f}s"
+    assert report["attempts"] >= 50
     assert report["failures"] == []
     assert report["max_s"] < 2.0
     seen = sorted(set(report["articles"]))
-    assert seen[0] == 28 and seen[-1] == 28 + 280 and len(seen) >= 3, seen  # progress was published mid-run
+    assert seen[0] == 28 and seen[-1] == 28 + 140 and len(seen) >= 3, seen  # progress was published mid-run

@@ -216,7 +216,11 @@ def test_a_batch_and_its_figures_are_written_in_one_transaction(tmp_path: Path) 
     loaded = load_pages(db, pages, run_id="r1", batch=mark)
     assert loaded.articles == 3
     assert read_batch(db, "r1", "s", 4) == {"articles": 3}
-    load_pages(db, pages, run_id="r1", batch=mark)  # a batch run again keeps one row, the last
+    again = BatchMark("r1", "s", 4, 3, figures=lambda loaded: {"articles": 0}, flow_run_id="g")
+    load_pages(
+        db, pages, run_id="r1", batch=again
+    )  # submitted again after a timeout: the first figures stand
+    assert read_batch(db, "r1", "s", 4) == {"articles": 3}
     with writer(db) as con:
         assert counts(con) == (3, 3, 3)
         assert con.execute("SELECT count(*) FROM batch_runs").fetchone() == (1,)
