@@ -190,7 +190,7 @@ NEWS_VALIDATION_SHARE = 0.5
 
 
 def is_validation(page_id: str, share: float = VALIDATION_SHARE) -> bool:
-    """Whether a wide-set page is in the frozen validation part (one in four, by a hash of its id).
+    """Whether a page is in the frozen validation part (a ``share`` of ids, by a hash of the id).
 
     The id is the page's key in ``expectations.json`` (its URL). Rules are studied
     and tuned on the other pages only; the validation part is scored as a whole.

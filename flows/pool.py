@@ -112,6 +112,9 @@ class PoolBatch:
                     raise BatchLost(f"batch flow run {self.flow_run_id} completed but recorded no figures")
                 return outcome
             self.history.append(f"{self.flow_run_id}: {state}")
+            outcome = recorded_outcome(self.spec)
+            if outcome is not None:  # slow, not lost: a run of it loaded the batch after all
+                return outcome
             if state == "FAILED" or self.attempt >= self.runner.resubmits:
                 raise BatchLost(
                     f"batch {self.spec.source.name}-{self.spec.batch_no} was not loaded"

@@ -4,6 +4,7 @@ and on the real third-party benchmark pages (the evaluation gates)."""
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -257,6 +258,43 @@ def test_an_article_body_that_holds_the_story_twice_is_not_fuller() -> None:
     article = _with_article_body(paragraphs, story * 2)
     assert article.text.count("Part 5.") == 1
     assert len(article.text.splitlines()) == 6  # the page's paragraphs, not one long doubled line
+
+
+def test_a_japanese_teaser_in_the_article_body_does_not_replace_the_story() -> None:
+    """Japanese puts no spaces between words: its text is measured a character at a time, else a
+    story of long unbroken sentences counts as less text than a teaser made of a list of words."""
+    rng = random.Random(7)
+    words = [
+        "政府",
+        "半導体",
+        "工場",
+        "建設",
+        "投資",
+        "計画",
+        "発表",
+        "国内",
+        "支援",
+        "企業",
+        "技術",
+        "生産",
+        "拠点",
+        "地域",
+        "経済",
+        "雇用",
+        "電力",
+        "人材",
+    ]
+    sentences = ["".join(rng.choice(words) for _ in range(12)) + "を進めると発表した。" for _ in range(48)]
+    paragraphs = "".join(f"<p>{''.join(sentences[i : i + 6])}</p>" for i in range(0, 48, 6))
+    teaser = "、".join(f"{word}{i}" for i in range(8) for word in words)  # long, but a list of words
+    ld = json.dumps({"@type": "NewsArticle", "headline": "半導体工場に一兆円", "articleBody": teaser})
+    page = (
+        f'<html lang="ja"><head><title>半導体工場に一兆円</title><script type="application/ld+json">{ld}'
+        f"</script></head><body><main><article><h1>半導体工場に一兆円</h1><div class='article-body'>"
+        f"{paragraphs}</div></article></main></body></html>"
+    )
+    article = extract_article(page, "https://n.example/ja")
+    assert sentences[-1] in article.text and "政府0、" not in article.text
 
 
 def test_a_plain_text_article_body_has_its_entities_decoded() -> None:
