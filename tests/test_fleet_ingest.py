@@ -44,9 +44,10 @@ SITES = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
 PAGES = 150
 BATCH = 50
 DELAY = 0.12  # Prefect's rate limits decay in coarse steps: spacing of a few tens of ms is not kept
-# A killed worker's batch is taken as lost after this and run again. A slow batch (about 30 s on a
-# loaded two-core machine) may be taken for lost too: its repeat finds its figures and stops.
-BATCH_TIMEOUT = 30.0
+# A killed worker's batch is taken as lost after this and run again. Not less than the 60 s lease on
+# the killed worker's host slots: until it runs out the repeat cannot fetch from that host, and
+# would be lost too (seen at 30 s). A slow batch taken for lost: its repeat finds its figures.
+BATCH_TIMEOUT = 60.0
 
 READER = textwrap.dedent(
     """
