@@ -205,17 +205,13 @@ def part_indices(pages: list[dict[str, Any]], part: str) -> list[int]:
     Pages that carry a ``"group"`` (the news fixtures: their publisher) are split
     by group, half of the groups each side, so no publisher's template is on both.
     """
-    return [
-        i
-        for i, page in enumerate(pages)
-        if part == "all"
-        or (
-            is_validation(page["group"], NEWS_VALIDATION_SHARE)
-            if "group" in page
-            else is_validation(page["id"])
-        )
-        == (part == "validation")
-    ]
+
+    def validation(page: dict[str, Any]) -> bool:
+        if "group" in page:
+            return is_validation(page["group"], NEWS_VALIDATION_SHARE)
+        return is_validation(page["id"])
+
+    return [i for i, page in enumerate(pages) if part == "all" or validation(page) == (part == "validation")]
 
 
 def split_part(pages: list[dict[str, Any]], part: str) -> list[dict[str, Any]]:

@@ -79,13 +79,13 @@ def ingest_batch_flow(batch: dict[str, Any]) -> dict[str, int]:
         get_run_logger().info(
             "%s batch %d was loaded by an earlier run of it", spec.source.name, spec.batch_no
         )
-        return {"pages": outcome.pages, "articles": outcome.articles, "facts": outcome.facts}
-    outcome = ingest_batch(spec, record=True, flow_run_id=str(flow_run.id) if flow_run.id else None)
-    get_run_logger().info(
-        "%s batch %d: %d pages, fetched %d, unchanged %d, failed %d, rejected %d, articles %d, facts %d",
-        spec.source.name, spec.batch_no, outcome.pages, outcome.fetched, outcome.unchanged,
-        outcome.failed, outcome.rejected, outcome.articles, outcome.facts,
-    )  # fmt: skip
+    else:
+        outcome = ingest_batch(spec, record=True, flow_run_id=str(flow_run.id) if flow_run.id else None)
+        get_run_logger().info(
+            "%s batch %d: %d pages, fetched %d, unchanged %d, failed %d, rejected %d, articles %d, facts %d",
+            spec.source.name, spec.batch_no, outcome.pages, outcome.fetched, outcome.unchanged,
+            outcome.failed, outcome.rejected, outcome.articles, outcome.facts,
+        )  # fmt: skip
     return {"pages": outcome.pages, "articles": outcome.articles, "facts": outcome.facts}
 
 
@@ -106,15 +106,12 @@ class PoolBatch:
     def result(self) -> BatchOutcome:
         while True:
             state = self.runner.wait(self.flow_run_id)
-            if state == "COMPLETED":
-                outcome = recorded_outcome(self.spec)
-                if outcome is None:
-                    raise BatchLost(f"batch flow run {self.flow_run_id} completed but recorded no figures")
-                return outcome
-            self.history.append(f"{self.flow_run_id}: {state}")
             outcome = recorded_outcome(self.spec)
-            if outcome is not None:  # slow, not lost: a run of it loaded the batch after all
+            if outcome is not None:  # also when the run looks lost: a slow run of it loaded the batch
                 return outcome
+            if state == "COMPLETED":
+                raise BatchLost(f"batch flow run {self.flow_run_id} completed but recorded no figures")
+            self.history.append(f"{self.flow_run_id}: {state}")
             if state == "FAILED" or self.attempt >= self.runner.resubmits:
                 raise BatchLost(
                     f"batch {self.spec.source.name}-{self.spec.batch_no} was not loaded"

@@ -23,7 +23,7 @@ NEWSFACTS = str(Path(sys.executable).parent / "newsfacts")
 def _high_water_mb(pid: int) -> float:
     """The peak RSS of ``pid`` and of its children so far (the largest), from /proc; 0 once gone."""
     peak = 0.0
-    for status in [Path(f"/proc/{pid}/status"), *Path("/proc").glob("[0-9]*/status")]:
+    for status in Path("/proc").glob("[0-9]*/status"):
         try:
             fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
         except OSError:
