@@ -9,7 +9,8 @@ process, so the ratios hold on whatever machine runs them:
   the article-extraction-benchmark's method (:func:`body_scores`), and time
   per page (also with fact extraction and topic tagging: the whole per-page
   processing) against ``trafilatura.extract`` (defaults, and with
-  ``include_comments=False``);
+  ``include_comments=False``), and against trafilatura's own path to text and
+  date together (``bare_extraction(with_metadata=True)``, which runs htmldate);
 - ``wide-body`` (511 pages from trafilatura's own evaluation data): main text
   by trafilatura's method (:func:`snippet_scores`), against the same two
   settings;
@@ -20,7 +21,8 @@ process, so the ratios hold on whatever machine runs them:
 - ``news-fixtures`` (257 news pages of 181 publishers, the parser tests of
   github.com/flairNLP/fundus, read from a checkout of it: ``--fundus``): main
   text as for ``article-body`` and the publisher's day as for the date sets,
-  against the same libraries; split by publisher (:func:`part_indices`);
+  against the same libraries and trafilatura's text-and-date path; split by
+  publisher (:func:`part_indices`);
 - ``demo``: publication dates of the demo corpus (exact), and of its Japanese
   and Korean pages with the structured data removed.
 
@@ -45,6 +47,7 @@ import html as html_lib
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -293,6 +296,39 @@ FUNDUS_COMMIT = "18da6e53592f99cf0ac5770dc63d6ba99ba63ae8"
 FUNDUS_DATA = Path("tests/resources/parser/test_data")
 
 
+def fundus_problem(root: Path) -> str | None:
+    """Why the checkout at ``root`` cannot give the pinned news fixtures, or None when it can.
+
+    The pages and labels change between fundus commits, so a checkout at another
+    commit would give other figures than those pinned in the README and the gate.
+    """
+    how = (
+        f"clone github.com/flairNLP/fundus there at {FUNDUS_COMMIT[:12]},"
+        " or point NEWSFACTS_FUNDUS or --fundus at one"
+    )
+    if not (root / FUNDUS_DATA).is_dir():
+        return f"no fundus checkout at {root} ({how})"
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"the fundus checkout at {root} could not be read with git ({exc}); {how}"
+    commit = found.stdout.strip()
+    if found.returncode != 0 or not commit:
+        return f"{root} is not a git checkout of fundus ({how})"
+    if commit != FUNDUS_COMMIT:
+        return (
+            f"the fundus checkout at {root} is at {commit[:12]}, not {FUNDUS_COMMIT[:12]}"
+            f" (git -C {root} checkout {FUNDUS_COMMIT[:12]})"
+        )
+    return None
+
+
 def _fundus_truth(item: dict[str, Any]) -> str:
     """A fundus test case's article body as one text: summary, then each section's headline and paragraphs."""
     body = item.get("body") or {}
@@ -395,6 +431,22 @@ def trafilatura_text(page: dict[str, Any], **options: Any) -> str:
     return str(trafilatura.extract(page["html"], **options) or "")
 
 
+def trafilatura_with_metadata(page: dict[str, Any]) -> Extracted:
+    """trafilatura's own path to what ``extract_article`` returns: text with metadata (title, site
+    name, date by htmldate's extensive search), for a like-for-like time.
+
+    Its text is the main text with the comments found and set apart, not pruned
+    beforehand as ``include_comments=False`` does: a third setting of the library.
+    """
+    import trafilatura
+    from trafilatura.settings import Document
+
+    found = trafilatura.bare_extraction(page["html"], url=page["url"], with_metadata=True)
+    if not isinstance(found, Document):
+        return Extracted("", None, None)
+    return Extracted(str(found.text or ""), str(found.date)[:10] if found.date else None, None)
+
+
 def htmldate_day(page: dict[str, Any]) -> str | None:
     """htmldate's extensive search for the original date on the page's bytes, with its URL."""
     import htmldate
@@ -440,10 +492,12 @@ def rejections(results: Iterable[Extracted]) -> str:
 
 
 HTMLDATE = "htmldate.find_date (extensive, original)"
+WITH_METADATA = "trafilatura.bare_extraction(with_metadata=True)"
 _TEXT_TOOLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "extract_article": product_path,
     "trafilatura.extract": trafilatura_text,
     "trafilatura.extract(include_comments=False)": lambda p: trafilatura_text(p, include_comments=False),
+    WITH_METADATA: trafilatura_with_metadata,
 }
 
 
@@ -570,6 +624,7 @@ def run_news_fixtures(pages: list[dict[str, Any]], rounds: int) -> list[str]:
         for name, days in (
             ("extract_article", [ours[i].published for i in chosen]),
             (HTMLDATE, [outputs[HTMLDATE][i] for i in chosen]),
+            (WITH_METADATA, [outputs[WITH_METADATA][i].published for i in chosen]),
         ):
             score = date_scores(zip((pages[i]["date"] for i in chosen), days, strict=True))
             lines.append(
@@ -635,12 +690,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "demo":
             lines = run_demo()
         elif name == "news-fixtures":
-            if not (args.fundus / FUNDUS_DATA).is_dir():
-                lines = [
-                    f"News fixtures skipped: no fundus checkout at {args.fundus} (git clone"
-                    " https://github.com/flairNLP/fundus there and check out"
-                    f" {FUNDUS_COMMIT[:12]}, or pass --fundus)"
-                ]
+            problem = fundus_problem(args.fundus)
+            if problem:
+                lines = [f"News fixtures skipped: {problem}"]
             else:
                 lines = run_news_fixtures(load_news_fixtures(args.fundus), args.rounds)
         else:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import random
 import re
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ from bench.article_quality import (
     Extracted,
     body_scores,
     date_scores,
+    fundus_problem,
     is_validation,
     iter_news_fixtures,
     iter_wide_body,
@@ -658,13 +661,23 @@ NEWS_FIXTURES_FLOORS = {
 }
 
 
+def test_a_fundus_checkout_at_another_commit_is_named_not_scored(tmp_path: Path) -> None:
+    assert "no fundus checkout at" in (fundus_problem(tmp_path / "absent") or "")
+    (tmp_path / FUNDUS_DATA).mkdir(parents=True)
+    assert "is not a git checkout" in (fundus_problem(tmp_path) or "")
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "other"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout
+    problem = fundus_problem(tmp_path) or ""
+    assert f"is at {commit[:12]}, not {FUNDUS_COMMIT[:12]}" in problem
+
+
 @pytest.mark.benchmarks
 def test_news_fixtures_gate() -> None:
-    if not (FUNDUS / FUNDUS_DATA).is_dir():
-        pytest.skip(
-            f"the news fixtures are not available: no fundus checkout at {FUNDUS} (clone"
-            f" github.com/flairNLP/fundus there at {FUNDUS_COMMIT[:12]}, or set NEWSFACTS_FUNDUS)"
-        )
+    problem = fundus_problem(FUNDUS)
+    if problem:
+        pytest.skip(f"the news fixtures are not available: {problem}")
     results = [
         ({k: v for k, v in page.items() if k != "html"}, product_path(page, page["fetched_at"]))
         for page in iter_news_fixtures(FUNDUS)
