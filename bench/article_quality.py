@@ -46,16 +46,17 @@ import hashlib
 import html as html_lib
 import json
 import os
+import random
 import re
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -65,6 +66,7 @@ from extractors import extract_article  # noqa: E402
 from extractors.article import find_published_in_page  # noqa: E402
 from extractors.errors import NotAnArticle  # noqa: E402
 
+T = TypeVar("T")
 SHARED = Path(os.environ.get("NEWSFACTS_SHARED", REPO.parent / "shared"))
 DEMO = REPO / "demo"
 DEMO_FETCHED_AT = datetime(2026, 11, 25)
@@ -85,27 +87,74 @@ def shingles(text: str) -> Counter[tuple[str, ...]]:
     return Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
 
 
-def body_scores(pairs: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
-    """Precision, recall, F1 over ``(truth, predicted)`` pairs by the article-extraction-benchmark's method.
+PageShares = tuple[float | None, float | None]
 
-    Per page, shared / extra / missed shingles are divided by their sum so every
-    page weighs the same; precision is averaged over pages with a prediction,
-    recall over pages with a truth; F1 comes from the two means.
-    """
+
+def page_shares(truth: str, predicted: str) -> PageShares:
+    """One page's precision and recall by word 4-grams (None where the page has no prediction or
+    no truth), each page weighing the same: shared / extra / missed shingles divided by their sum."""
+    t, p = shingles(truth), shingles(predicted)
+    tp, fp, fn = sum((t & p).values()), sum((p - t).values()), sum((t - p).values())
+    total = tp + fp + fn
+    if total == 0:
+        return None, None
+    tp_share, fp_share, fn_share = tp / total, fp / total, fn / total
+    precision = tp_share / (tp_share + fp_share) if tp_share + fp_share > 0 else None
+    recall = tp_share / (tp_share + fn_share) if tp_share + fn_share > 0 else None
+    return precision, recall
+
+
+def combine_shares(shares: Iterable[PageShares]) -> tuple[float, float, float]:
+    """Precision averaged over pages with a prediction, recall over pages with a truth, F1 of the two."""
     precisions, recalls = [], []
-    for truth, predicted in pairs:
-        t, p = shingles(truth), shingles(predicted)
-        tp, fp, fn = sum((t & p).values()), sum((p - t).values()), sum((t - p).values())
-        total = tp + fp + fn
-        if total == 0:
-            continue
-        tp_share, fp_share, fn_share = tp / total, fp / total, fn / total
-        if tp_share + fp_share > 0:
-            precisions.append(tp_share / (tp_share + fp_share))
-        if tp_share + fn_share > 0:
-            recalls.append(tp_share / (tp_share + fn_share))
-    precision, recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
-    return precision, recall, 2 * precision * recall / (precision + recall)
+    for precision, recall in shares:
+        if precision is not None:
+            precisions.append(precision)
+        if recall is not None:
+            recalls.append(recall)
+    precision = sum(precisions) / len(precisions) if precisions else 0.0
+    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    return precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def body_scores(pairs: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
+    """Precision, recall, F1 over ``(truth, predicted)`` pairs by the article-extraction-benchmark's method
+    (:func:`page_shares` per page, :func:`combine_shares` over pages)."""
+    return combine_shares(page_shares(truth, predicted) for truth, predicted in pairs)
+
+
+def paired_difference(
+    ours: Sequence[T],
+    theirs: Sequence[T],
+    combine: Callable[[list[T]], float],
+    *,
+    resamples: int = 2000,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """``combine(ours) - combine(theirs)`` and its 95 % interval by a paired bootstrap.
+
+    ``ours`` and ``theirs`` hold one scored item per page, in the same page
+    order; each resample draws pages with replacement and scores both tools on
+    the same draw, so the interval shows how far a difference could come from
+    which pages happened to be in the set. An interval that spans 0 is a tie.
+    """
+    if len(ours) != len(theirs) or not ours:
+        raise ValueError("paired_difference needs the same, non-empty list of pages for both tools")
+    rng = random.Random(seed)
+    n = len(ours)
+    deltas = []
+    for _ in range(resamples):
+        drawn = [rng.randrange(n) for _ in range(n)]
+        deltas.append(combine([ours[i] for i in drawn]) - combine([theirs[i] for i in drawn]))
+    deltas.sort()
+    low, high = deltas[int(0.025 * resamples)], deltas[min(resamples - 1, int(0.975 * resamples))]
+    return combine(list(ours)) - combine(list(theirs)), low, high
+
+
+def difference_line(label: str, delta: tuple[float, float, float]) -> str:
+    value, low, high = delta
+    verdict = "a tie" if low <= 0 <= high else ("ahead" if value > 0 else "behind")
+    return f"  {label}: {value:+.3f} (95 % interval {low:+.3f} to {high:+.3f}, pages resampled: {verdict})"
 
 
 class _Counted:
@@ -177,13 +226,23 @@ def snippet_counts(text: str, with_: Iterable[str], without: Iterable[str]) -> S
     )
 
 
+def sum_snippets(scores: Iterable[SnippetScore]) -> SnippetScore:
+    tp = fn = fp = tn = 0
+    for score in scores:
+        tp, fn, fp, tn = tp + score.tp, fn + score.fn, fp + score.fp, tn + score.tn
+    return SnippetScore(tp, fn, fp, tn)
+
+
+def sum_dates(scores: Iterable[DateScore]) -> DateScore:
+    tp = fp = fn = 0
+    for score in scores:
+        tp, fp, fn = tp + score.tp, fp + score.fp, fn + score.fn
+    return DateScore(tp, fp, fn)
+
+
 def snippet_scores(pages: Iterable[tuple[dict[str, Any], str]]) -> SnippetScore:
     """Counts summed over ``(page, extracted text)`` pairs; pages carry ``"with"`` and ``"without"``."""
-    tp = fn = fp = tn = 0
-    for page, text in pages:
-        counts = snippet_counts(text, page["with"], page["without"])
-        tp, fn, fp, tn = tp + counts.tp, fn + counts.fn, fp + counts.fp, tn + counts.tn
-    return SnippetScore(tp, fn, fp, tn)
+    return sum_snippets(snippet_counts(text, page["with"], page["without"]) for page, text in pages)
 
 
 # --- the frozen split of the wide sets -------------------------------------------
@@ -505,6 +564,47 @@ def _as_text(output: Any) -> str:
     return output.text if isinstance(output, Extracted) else str(output)
 
 
+_LIBRARY_TEXT = [name for name in _TEXT_TOOLS if name != "extract_article"]
+
+
+def _body_difference(truths: list[str], outputs: dict[str, list[Any]], chosen: list[int]) -> str:
+    """extract_article against the library setting that scores best on the same pages (word 4-grams)."""
+    shares = {
+        name: [page_shares(truths[i], _as_text(outputs[name][i])) for i in chosen]
+        for name in ("extract_article", *_LIBRARY_TEXT)
+    }
+    best = max(_LIBRARY_TEXT, key=lambda name: combine_shares(shares[name])[2])
+    delta = paired_difference(shares["extract_article"], shares[best], lambda s: combine_shares(s)[2])
+    return difference_line(f"text F1, extract_article - {best}", delta)
+
+
+def _snippet_difference(pages: list[dict[str, Any]], outputs: dict[str, list[Any]], chosen: list[int]) -> str:
+    """extract_article against the best library setting on the same pages (expected passages)."""
+    counts = {
+        name: [
+            snippet_counts(_as_text(outputs[name][i]), pages[i]["with"], pages[i]["without"]) for i in chosen
+        ]
+        for name in ("extract_article", *_LIBRARY_TEXT)
+    }
+    best = max(_LIBRARY_TEXT, key=lambda name: sum_snippets(counts[name]).f1)
+    delta = paired_difference(counts["extract_article"], counts[best], lambda c: sum_snippets(c).f1)
+    return difference_line(f"text F1, extract_article - {best}", delta)
+
+
+def _date_difference(labels: list[str], ours: list[str | None], theirs: list[str | None], name: str) -> str:
+    """extract_article's date accuracy against ``name``'s on the same pages."""
+    delta = paired_difference(
+        [date_scores([(label, found)]) for label, found in zip(labels, ours, strict=True)],
+        [date_scores([(label, found)]) for label, found in zip(labels, theirs, strict=True)],
+        lambda scores: sum_dates(scores).accuracy,
+    )
+    return difference_line(f"date accuracy, extract_article - {name}", delta)
+
+
+def _day(found: Any) -> str | None:
+    return found.published if isinstance(found, Extracted) else found
+
+
 def run_article_body(pages: list[dict[str, Any]], rounds: int) -> list[str]:
     tools = dict(_TEXT_TOOLS)
     tools["extract_article + extract_facts + tag_topics"] = _article_and_facts
@@ -517,6 +617,7 @@ def run_article_body(pages: list[dict[str, Any]], rounds: int) -> list[str]:
             f"  {name:<46} P {p:.3f}  R {r:.3f}  F1 {f1:.3f}   {ms[name]:6.1f} ms/page"
             f"  ({ms[name] / baseline:.2f}x trafilatura)"
         )
+    lines.append(_body_difference([page["truth"] for page in pages], outputs, list(range(len(pages)))))
     lines.append(f"  extract_article rejections: {rejections(outputs['extract_article'])}")
     return lines
 
@@ -538,6 +639,7 @@ def run_wide_body(pages: list[dict[str, Any]], rounds: int) -> list[str]:
             lines.append(
                 f"  {name:<46} P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}{timing}"
             )
+        lines.append(_snippet_difference(pages, outputs, chosen))
         lines.append(
             f"  extract_article rejections: {rejections(outputs['extract_article'][i] for i in chosen)}"
         )
@@ -552,15 +654,15 @@ def _date_lines(
     parts: tuple[str, ...],
 ) -> list[str]:
     outputs, ms = _timed_interleaved(pages, tools, rounds)
-    baseline = ms["htmldate.find_date (extensive, original)"]
+    baseline = ms[HTMLDATE]
     lines = [title]
     for part in parts:
         chosen = part_indices(pages, part)
         if len(parts) > 1:
             lines.append(f" {part} part, {len(chosen)} pages:")
+        labels = [pages[i]["date"] for i in chosen]
         for name, found in outputs.items():
-            days = [found[i].published if isinstance(found[i], Extracted) else found[i] for i in chosen]
-            score = date_scores(zip((pages[i]["date"] for i in chosen), days, strict=True))
+            score = date_scores(zip(labels, [_day(found[i]) for i in chosen], strict=True))
             timing = (
                 f"   {ms[name]:5.1f} ms/page  ({ms[name] / baseline:.2f}x htmldate)" if part == "all" else ""
             )
@@ -568,6 +670,8 @@ def _date_lines(
                 f"  {name:<46} accuracy {score.accuracy:.3f}  P {score.precision:.3f}  R {score.recall:.3f}"
                 f"  F {score.f1:.3f}{timing}"
             )
+        ours, theirs = ([_day(outputs[name][i]) for i in chosen] for name in ("extract_article", HTMLDATE))
+        lines.append(_date_difference(labels, ours, theirs, "htmldate"))
         lines.append(
             f"  extract_article rejections: {rejections(outputs['extract_article'][i] for i in chosen)}"
         )
@@ -582,7 +686,7 @@ def run_publish_date(pages: list[dict[str, Any]], rounds: int) -> list[str]:
     tools: dict[str, Callable[[dict[str, Any]], Any]] = {
         "extract_article": lambda p: product_path(p, DATE_BENCH_FETCHED_AT),
         "find_published_in_page (date function alone)": alone,
-        "htmldate.find_date (extensive, original)": htmldate_day,
+        HTMLDATE: htmldate_day,
     }
     for page in pages:
         page.setdefault("id", page["url"])
@@ -593,7 +697,7 @@ def run_publish_date(pages: list[dict[str, Any]], rounds: int) -> list[str]:
 def run_wide_dates(pages: list[dict[str, Any]], rounds: int) -> list[str]:
     tools: dict[str, Callable[[dict[str, Any]], Any]] = {
         "extract_article": product_path,
-        "htmldate.find_date (extensive, original)": htmldate_day,
+        HTMLDATE: htmldate_day,
     }
     title = f"Publication date, {len(pages)} wide-dates pages (htmldate's scoring):"
     return _date_lines(title, pages, tools, rounds, ("validation", "tuning", "all"))
@@ -631,6 +735,15 @@ def run_news_fixtures(pages: list[dict[str, Any]], rounds: int) -> list[str]:
                 f"  date {name:<46} accuracy {score.accuracy:.3f}"
                 f"  P {score.precision:.3f}  R {score.recall:.3f}"
             )
+        lines.append(_body_difference([page["truth"] for page in pages], outputs, chosen))
+        lines.append(
+            _date_difference(
+                [pages[i]["date"] for i in chosen],
+                [ours[i].published for i in chosen],
+                [outputs[HTMLDATE][i] for i in chosen],
+                "htmldate",
+            )
+        )
         lines.append(f"  extract_article rejections: {rejections(ours[i] for i in chosen)}")
     return lines
 

@@ -21,15 +21,18 @@ from bench.article_quality import (
     Extracted,
     body_scores,
     date_scores,
+    difference_line,
     fundus_problem,
     is_validation,
     iter_news_fixtures,
     iter_wide_body,
     iter_wide_dates,
+    paired_difference,
     part_indices,
     product_path,
     snippet_counts,
     snippet_scores,
+    sum_dates,
     without_structured_dates,
 )
 from extractors import extract_article
@@ -587,6 +590,34 @@ def test_snippet_scoring_follows_trafilaturas_method() -> None:
     total = snippet_scores([(page, "a  b"), (page, "c")])
     assert (total.tp, total.fn, total.fp) == (1, 1, 1)
     assert total.f1 == pytest.approx(2 / 4)
+
+
+def test_body_scores_weigh_every_page_the_same() -> None:
+    story = "one two three four five six seven eight"
+    # A perfect page and an empty prediction: precision over the one predicted page, recall over both.
+    precision, recall, f1 = body_scores([(story, story), (story, "")])
+    assert (precision, recall) == (1.0, 0.5)
+    assert f1 == pytest.approx(2 / 3)
+
+
+def test_a_paired_difference_says_tie_ahead_or_behind() -> None:
+    labels = ["2024-04-10"] * 60
+    right = [date_scores([(label, label)]) for label in labels]
+    wrong = [date_scores([(label, "2024-04-11")]) for label in labels]
+    half = right[:30] + wrong[30:]
+    accuracy = lambda scores: sum_dates(scores).accuracy  # noqa: E731
+    value, low, high = paired_difference(right, half, accuracy)
+    assert value == pytest.approx(0.5) and 0 < low <= value <= high
+    assert "ahead" in difference_line("dates", (value, low, high))
+    assert paired_difference(half, half, accuracy) == (0.0, 0.0, 0.0)
+    assert "a tie" in difference_line("dates", (0.0, 0.0, 0.0))
+    # One page apart in sixty: the interval spans 0.
+    one_more = right[:31] + wrong[31:]
+    value, low, high = paired_difference(one_more, half, accuracy)
+    assert low <= 0 <= high and "a tie" in difference_line("dates", (value, low, high))
+    assert "behind" in difference_line("dates", paired_difference(wrong, half, accuracy))
+    with pytest.raises(ValueError, match="same, non-empty"):
+        paired_difference(right, right[:10], accuracy)
 
 
 def test_the_validation_split_is_a_frozen_hash_of_the_page_id() -> None:
