@@ -12,7 +12,7 @@ process, so the ratios hold on whatever machine runs them:
   ``include_comments=False``), and against trafilatura's own path to text and
   date together (``bare_extraction(with_metadata=True)``, which runs htmldate);
 - ``wide-body`` (511 pages from trafilatura's own evaluation data): main text
-  by trafilatura's method (:func:`snippet_scores`), against the same two
+  by trafilatura's method (:func:`snippet_scores`), against the same three
   settings;
 - ``publish-date`` (200 Media Cloud pages) and ``wide-dates`` (417 pages from
   htmldate's evaluation data): publication day, scored as htmldate scores (a
@@ -25,6 +25,10 @@ process, so the ratios hold on whatever machine runs them:
   publisher (:func:`part_indices`);
 - ``demo``: publication dates of the demo corpus (exact), and of its Japanese
   and Korean pages with the structured data removed.
+
+Each comparison with the libraries is also printed as a difference with its
+95 % interval from a paired bootstrap (:func:`paired_difference`; on the news
+fixtures whole publishers are drawn): an interval that spans 0 is a tie.
 
 The wide sets are split once and for all (:func:`is_validation`, one page in
 four by a hash of its id): rules are studied on the tuning part only, and the
@@ -45,6 +49,7 @@ import gzip
 import hashlib
 import html as html_lib
 import json
+import math
 import os
 import random
 import re
@@ -53,7 +58,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,10 +92,10 @@ def shingles(text: str) -> Counter[tuple[str, ...]]:
     return Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
 
 
-PageShares = tuple[float | None, float | None]
+PrecisionRecall = tuple[float | None, float | None]
 
 
-def page_shares(truth: str, predicted: str) -> PageShares:
+def page_precision_recall(truth: str, predicted: str) -> PrecisionRecall:
     """One page's precision and recall by word 4-grams (None where the page has no prediction or
     no truth), each page weighing the same: shared / extra / missed shingles divided by their sum."""
     t, p = shingles(truth), shingles(predicted)
@@ -104,23 +109,27 @@ def page_shares(truth: str, predicted: str) -> PageShares:
     return precision, recall
 
 
-def combine_shares(shares: Iterable[PageShares]) -> tuple[float, float, float]:
-    """Precision averaged over pages with a prediction, recall over pages with a truth, F1 of the two."""
+def combine_pages(pages: Iterable[PrecisionRecall]) -> tuple[float, float, float]:
+    """Precision averaged over pages with a prediction, recall over pages with a truth, F1 of the two.
+
+    A tool that predicts nothing on any page scores 0 precision (and 0 F1), not an error.
+    """
     precisions, recalls = [], []
-    for precision, recall in shares:
+    for precision, recall in pages:
         if precision is not None:
             precisions.append(precision)
         if recall is not None:
             recalls.append(recall)
     precision = sum(precisions) / len(precisions) if precisions else 0.0
     recall = sum(recalls) / len(recalls) if recalls else 0.0
-    return precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
 
 
 def body_scores(pairs: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
     """Precision, recall, F1 over ``(truth, predicted)`` pairs by the article-extraction-benchmark's method
-    (:func:`page_shares` per page, :func:`combine_shares` over pages)."""
-    return combine_shares(page_shares(truth, predicted) for truth, predicted in pairs)
+    (:func:`page_precision_recall` per page, :func:`combine_pages` over pages)."""
+    return combine_pages(page_precision_recall(truth, predicted) for truth, predicted in pairs)
 
 
 def paired_difference(
@@ -128,6 +137,7 @@ def paired_difference(
     theirs: Sequence[T],
     combine: Callable[[list[T]], float],
     *,
+    groups: Sequence[str] | None = None,
     resamples: int = 2000,
     seed: int = 0,
 ) -> tuple[float, float, float]:
@@ -137,24 +147,35 @@ def paired_difference(
     order; each resample draws pages with replacement and scores both tools on
     the same draw, so the interval shows how far a difference could come from
     which pages happened to be in the set. An interval that spans 0 is a tie.
+    With ``groups`` (one per page: the news fixtures' publishers), whole groups
+    are drawn, since a publisher's pages share a template and fail together.
     """
-    if len(ours) != len(theirs) or not ours:
+    if len(ours) != len(theirs) or not ours or (groups is not None and len(groups) != len(ours)):
         raise ValueError("paired_difference needs the same, non-empty list of pages for both tools")
+    if resamples < 40:
+        raise ValueError(
+            f"paired_difference needs at least 40 resamples for a 95 % interval, not {resamples}"
+        )
+    members: dict[str, list[int]] = {}
+    for i, group in enumerate(groups if groups is not None else [str(i) for i in range(len(ours))]):
+        members.setdefault(group, []).append(i)
+    clusters = list(members.values())
     rng = random.Random(seed)
-    n = len(ours)
     deltas = []
     for _ in range(resamples):
-        drawn = [rng.randrange(n) for _ in range(n)]
+        drawn = [i for _ in clusters for i in rng.choice(clusters)]
         deltas.append(combine([ours[i] for i in drawn]) - combine([theirs[i] for i in drawn]))
     deltas.sort()
-    low, high = deltas[int(0.025 * resamples)], deltas[min(resamples - 1, int(0.975 * resamples))]
+    # The 2.5th and 97.5th percentiles: as many draws below the interval as above it.
+    low, high = deltas[math.ceil(0.025 * resamples) - 1], deltas[math.ceil(0.975 * resamples) - 1]
     return combine(list(ours)) - combine(list(theirs)), low, high
 
 
-def difference_line(label: str, delta: tuple[float, float, float]) -> str:
+def difference_line(label: str, delta: tuple[float, float, float], unit: str = "pages") -> str:
+    """``delta`` from :func:`paired_difference` as a line: "a tie" when its interval spans 0."""
     value, low, high = delta
     verdict = "a tie" if low <= 0 <= high else ("ahead" if value > 0 else "behind")
-    return f"  {label}: {value:+.3f} (95 % interval {low:+.3f} to {high:+.3f}, pages resampled: {verdict})"
+    return f"  {label}: {value:+.3f} (95 % interval {low:+.3f} to {high:+.3f}, {unit} resampled: {verdict})"
 
 
 class _Counted:
@@ -226,23 +247,22 @@ def snippet_counts(text: str, with_: Iterable[str], without: Iterable[str]) -> S
     )
 
 
-def sum_snippets(scores: Iterable[SnippetScore]) -> SnippetScore:
-    tp = fn = fp = tn = 0
-    for score in scores:
-        tp, fn, fp, tn = tp + score.tp, fn + score.fn, fp + score.fp, tn + score.tn
-    return SnippetScore(tp, fn, fp, tn)
+Counts = TypeVar("Counts", SnippetScore, DateScore)
 
 
-def sum_dates(scores: Iterable[DateScore]) -> DateScore:
-    tp = fp = fn = 0
+def summed(kind: type[Counts], scores: Iterable[Counts]) -> Counts:
+    """A set's counts from its pages' counts, added up."""
+    names = [field.name for field in fields(kind)]
+    totals = dict.fromkeys(names, 0)
     for score in scores:
-        tp, fp, fn = tp + score.tp, fp + score.fp, fn + score.fn
-    return DateScore(tp, fp, fn)
+        for name in names:
+            totals[name] += getattr(score, name)
+    return kind(**totals)
 
 
 def snippet_scores(pages: Iterable[tuple[dict[str, Any], str]]) -> SnippetScore:
     """Counts summed over ``(page, extracted text)`` pairs; pages carry ``"with"`` and ``"without"``."""
-    return sum_snippets(snippet_counts(text, page["with"], page["without"]) for page, text in pages)
+    return summed(SnippetScore, (snippet_counts(text, page["with"], page["without"]) for page, text in pages))
 
 
 # --- the frozen split of the wide sets -------------------------------------------
@@ -355,11 +375,23 @@ FUNDUS_COMMIT = "18da6e53592f99cf0ac5770dc63d6ba99ba63ae8"
 FUNDUS_DATA = Path("tests/resources/parser/test_data")
 
 
+def _git(root: Path, *args: str) -> str | None:
+    """``git -C root args`` output, or None when git fails there (or is missing)."""
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
 def fundus_problem(root: Path) -> str | None:
     """Why the checkout at ``root`` cannot give the pinned news fixtures, or None when it can.
 
     The pages and labels change between fundus commits, so a checkout at another
-    commit would give other figures than those pinned in the README and the gate.
+    commit, or with its test data edited, would give other figures than those
+    pinned in the README and the gate.
     """
     how = (
         f"clone github.com/flairNLP/fundus there at {FUNDUS_COMMIT[:12]},"
@@ -367,24 +399,17 @@ def fundus_problem(root: Path) -> str | None:
     )
     if not (root / FUNDUS_DATA).is_dir():
         return f"no fundus checkout at {root} ({how})"
-    try:
-        found = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"the fundus checkout at {root} could not be read with git ({exc}); {how}"
-    commit = found.stdout.strip()
-    if found.returncode != 0 or not commit:
+    top = _git(root, "rev-parse", "--show-toplevel")
+    commit = _git(root, "rev-parse", "HEAD")
+    if top is None or commit is None or Path(top).resolve() != root.resolve():
         return f"{root} is not a git checkout of fundus ({how})"
     if commit != FUNDUS_COMMIT:
         return (
             f"the fundus checkout at {root} is at {commit[:12]}, not {FUNDUS_COMMIT[:12]}"
             f" (git -C {root} checkout {FUNDUS_COMMIT[:12]})"
         )
+    if _git(root, "status", "--porcelain", "--", str(FUNDUS_DATA)):
+        return f"the fundus checkout at {root} has changes in {FUNDUS_DATA} (git -C {root} stash them)"
     return None
 
 
@@ -561,48 +586,62 @@ _TEXT_TOOLS: dict[str, Callable[[dict[str, Any]], Any]] = {
 
 
 def _as_text(output: Any) -> str:
+    if output is None:
+        return ""
     return output.text if isinstance(output, Extracted) else str(output)
+
+
+def _day(found: Any) -> str | None:
+    return found.published if isinstance(found, Extracted) else found
 
 
 _LIBRARY_TEXT = [name for name in _TEXT_TOOLS if name != "extract_article"]
 
 
-def _body_difference(truths: list[str], outputs: dict[str, list[Any]], chosen: list[int]) -> str:
-    """extract_article against the library setting that scores best on the same pages (word 4-grams)."""
-    shares = {
-        name: [page_shares(truths[i], _as_text(outputs[name][i])) for i in chosen]
-        for name in ("extract_article", *_LIBRARY_TEXT)
+def _text_f1(pages: list[PrecisionRecall]) -> float:
+    return combine_pages(pages)[2]
+
+
+def _snippet_f1(pages: list[SnippetScore]) -> float:
+    return summed(SnippetScore, pages).f1
+
+
+def _accuracy(pages: list[DateScore]) -> float:
+    return summed(DateScore, pages).accuracy
+
+
+def _best_library(per_page: dict[str, list[T]], combine: Callable[[list[T]], float]) -> str:
+    """The library text setting that scores best on these pages."""
+    return max(_LIBRARY_TEXT, key=lambda name: combine(per_page[name]))
+
+
+def _difference(
+    per_page: dict[str, list[T]],
+    combine: Callable[[list[T]], float],
+    what: str,
+    other: str,
+    groups: list[str] | None = None,
+) -> str:
+    """The line for extract_article minus ``other`` on the same pages (whole groups drawn, if given)."""
+    delta = paired_difference(per_page["extract_article"], per_page[other], combine, groups=groups)
+    return difference_line(f"{what}, extract_article - {other}", delta, "publishers" if groups else "pages")
+
+
+def _text_pages(
+    pages: list[dict[str, Any]], outputs: dict[str, list[Any]], chosen: list[int], names: Iterable[str]
+) -> dict[str, list[PrecisionRecall]]:
+    return {
+        name: [page_precision_recall(pages[i]["truth"], _as_text(outputs[name][i])) for i in chosen]
+        for name in names
     }
-    best = max(_LIBRARY_TEXT, key=lambda name: combine_shares(shares[name])[2])
-    delta = paired_difference(shares["extract_article"], shares[best], lambda s: combine_shares(s)[2])
-    return difference_line(f"text F1, extract_article - {best}", delta)
 
 
-def _snippet_difference(pages: list[dict[str, Any]], outputs: dict[str, list[Any]], chosen: list[int]) -> str:
-    """extract_article against the best library setting on the same pages (expected passages)."""
-    counts = {
-        name: [
-            snippet_counts(_as_text(outputs[name][i]), pages[i]["with"], pages[i]["without"]) for i in chosen
-        ]
-        for name in ("extract_article", *_LIBRARY_TEXT)
+def _date_pages(
+    pages: list[dict[str, Any]], outputs: dict[str, list[Any]], chosen: list[int], names: Iterable[str]
+) -> dict[str, list[DateScore]]:
+    return {
+        name: [date_scores([(pages[i]["date"], _day(outputs[name][i]))]) for i in chosen] for name in names
     }
-    best = max(_LIBRARY_TEXT, key=lambda name: sum_snippets(counts[name]).f1)
-    delta = paired_difference(counts["extract_article"], counts[best], lambda c: sum_snippets(c).f1)
-    return difference_line(f"text F1, extract_article - {best}", delta)
-
-
-def _date_difference(labels: list[str], ours: list[str | None], theirs: list[str | None], name: str) -> str:
-    """extract_article's date accuracy against ``name``'s on the same pages."""
-    delta = paired_difference(
-        [date_scores([(label, found)]) for label, found in zip(labels, ours, strict=True)],
-        [date_scores([(label, found)]) for label, found in zip(labels, theirs, strict=True)],
-        lambda scores: sum_dates(scores).accuracy,
-    )
-    return difference_line(f"date accuracy, extract_article - {name}", delta)
-
-
-def _day(found: Any) -> str | None:
-    return found.published if isinstance(found, Extracted) else found
 
 
 def run_article_body(pages: list[dict[str, Any]], rounds: int) -> list[str]:
@@ -610,14 +649,15 @@ def run_article_body(pages: list[dict[str, Any]], rounds: int) -> list[str]:
     tools["extract_article + extract_facts + tag_topics"] = _article_and_facts
     outputs, ms = _timed_interleaved(pages, tools, rounds)
     baseline = ms["trafilatura.extract"]
+    scored = _text_pages(pages, outputs, list(range(len(pages))), outputs)
     lines = [f"Main text, {len(pages)} article-body pages (P / R / F1 by word 4-grams, time per page):"]
-    for name, found in outputs.items():
-        p, r, f1 = body_scores(zip((page["truth"] for page in pages), map(_as_text, found), strict=True))
+    for name in outputs:
+        p, r, f1 = combine_pages(scored[name])
         lines.append(
             f"  {name:<46} P {p:.3f}  R {r:.3f}  F1 {f1:.3f}   {ms[name]:6.1f} ms/page"
             f"  ({ms[name] / baseline:.2f}x trafilatura)"
         )
-    lines.append(_body_difference([page["truth"] for page in pages], outputs, list(range(len(pages)))))
+    lines.append(_difference(scored, _text_f1, "text F1", _best_library(scored, _text_f1)))
     lines.append(f"  extract_article rejections: {rejections(outputs['extract_article'])}")
     return lines
 
@@ -629,8 +669,12 @@ def run_wide_body(pages: list[dict[str, Any]], rounds: int) -> list[str]:
     for part in ("validation", "tuning", "all"):
         chosen = part_indices(pages, part)
         lines.append(f" {part} part, {len(chosen)} pages:")
-        for name, found in outputs.items():
-            score = snippet_scores((pages[i], _as_text(found[i])) for i in chosen)
+        counts = {
+            name: [snippet_counts(_as_text(found[i]), pages[i]["with"], pages[i]["without"]) for i in chosen]
+            for name, found in outputs.items()
+        }
+        for name in outputs:
+            score = summed(SnippetScore, counts[name])
             timing = (
                 f"   {ms[name]:6.1f} ms/page  ({ms[name] / baseline:.2f}x trafilatura)"
                 if part == "all"
@@ -639,7 +683,7 @@ def run_wide_body(pages: list[dict[str, Any]], rounds: int) -> list[str]:
             lines.append(
                 f"  {name:<46} P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}{timing}"
             )
-        lines.append(_snippet_difference(pages, outputs, chosen))
+        lines.append(_difference(counts, _snippet_f1, "text F1", _best_library(counts, _snippet_f1)))
         lines.append(
             f"  extract_article rejections: {rejections(outputs['extract_article'][i] for i in chosen)}"
         )
@@ -660,9 +704,9 @@ def _date_lines(
         chosen = part_indices(pages, part)
         if len(parts) > 1:
             lines.append(f" {part} part, {len(chosen)} pages:")
-        labels = [pages[i]["date"] for i in chosen]
-        for name, found in outputs.items():
-            score = date_scores(zip(labels, [_day(found[i]) for i in chosen], strict=True))
+        days = _date_pages(pages, outputs, chosen, outputs)
+        for name in outputs:
+            score = summed(DateScore, days[name])
             timing = (
                 f"   {ms[name]:5.1f} ms/page  ({ms[name] / baseline:.2f}x htmldate)" if part == "all" else ""
             )
@@ -670,8 +714,7 @@ def _date_lines(
                 f"  {name:<46} accuracy {score.accuracy:.3f}  P {score.precision:.3f}  R {score.recall:.3f}"
                 f"  F {score.f1:.3f}{timing}"
             )
-        ours, theirs = ([_day(outputs[name][i]) for i in chosen] for name in ("extract_article", HTMLDATE))
-        lines.append(_date_difference(labels, ours, theirs, "htmldate"))
+        lines.append(_difference(days, _accuracy, "date accuracy", HTMLDATE))
         lines.append(
             f"  extract_article rejections: {rejections(outputs['extract_article'][i] for i in chosen)}"
         )
@@ -709,7 +752,6 @@ def run_news_fixtures(pages: list[dict[str, Any]], rounds: int) -> list[str]:
     tools[HTMLDATE] = htmldate_day
     outputs, ms = _timed_interleaved(pages, tools, rounds)
     baseline = ms["trafilatura.extract"]
-    ours = outputs["extract_article"]
     lines = [
         f"News fixtures, {len(pages)} pages of {len({p['group'] for p in pages})} publishers"
         " (main text P / R / F1 by word 4-grams; publisher's day, htmldate's scoring):"
@@ -717,34 +759,28 @@ def run_news_fixtures(pages: list[dict[str, Any]], rounds: int) -> list[str]:
     for part in ("validation", "tuning", "all"):
         chosen = part_indices(pages, part)
         lines.append(f" {part} part, {len(chosen)} pages:")
+        texts = _text_pages(pages, outputs, chosen, _TEXT_TOOLS)
         for name in _TEXT_TOOLS:
-            p, r, f1 = body_scores((pages[i]["truth"], _as_text(outputs[name][i])) for i in chosen)
+            p, r, f1 = combine_pages(texts[name])
             timing = (
                 f"   {ms[name]:6.1f} ms/page  ({ms[name] / baseline:.2f}x trafilatura)"
                 if part == "all"
                 else ""
             )
             lines.append(f"  text {name:<46} P {p:.3f}  R {r:.3f}  F1 {f1:.3f}{timing}")
-        for name, days in (
-            ("extract_article", [ours[i].published for i in chosen]),
-            (HTMLDATE, [outputs[HTMLDATE][i] for i in chosen]),
-            (WITH_METADATA, [outputs[WITH_METADATA][i].published for i in chosen]),
-        ):
-            score = date_scores(zip((pages[i]["date"] for i in chosen), days, strict=True))
+        days = _date_pages(pages, outputs, chosen, ("extract_article", HTMLDATE, WITH_METADATA))
+        for name, scores in days.items():
+            score = summed(DateScore, scores)
             lines.append(
                 f"  date {name:<46} accuracy {score.accuracy:.3f}"
                 f"  P {score.precision:.3f}  R {score.recall:.3f}"
             )
-        lines.append(_body_difference([page["truth"] for page in pages], outputs, chosen))
+        groups = [pages[i]["group"] for i in chosen]
+        lines.append(_difference(texts, _text_f1, "text F1", _best_library(texts, _text_f1), groups))
+        lines.append(_difference(days, _accuracy, "date accuracy", HTMLDATE, groups))
         lines.append(
-            _date_difference(
-                [pages[i]["date"] for i in chosen],
-                [ours[i].published for i in chosen],
-                [outputs[HTMLDATE][i] for i in chosen],
-                "htmldate",
-            )
+            f"  extract_article rejections: {rejections(outputs['extract_article'][i] for i in chosen)}"
         )
-        lines.append(f"  extract_article rejections: {rejections(ours[i] for i in chosen)}")
     return lines
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -14,10 +15,12 @@ from typing import Any
 
 import pytest
 
+from bench import article_quality
 from bench.article_quality import (
     FUNDUS,
     FUNDUS_COMMIT,
     FUNDUS_DATA,
+    DateScore,
     Extracted,
     body_scores,
     date_scores,
@@ -32,7 +35,7 @@ from bench.article_quality import (
     product_path,
     snippet_counts,
     snippet_scores,
-    sum_dates,
+    summed,
     without_structured_dates,
 )
 from extractors import extract_article
@@ -593,11 +596,18 @@ def test_snippet_scoring_follows_trafilaturas_method() -> None:
 
 
 def test_body_scores_weigh_every_page_the_same() -> None:
-    story = "one two three four five six seven eight"
-    # A perfect page and an empty prediction: precision over the one predicted page, recall over both.
-    precision, recall, f1 = body_scores([(story, story), (story, "")])
+    long_story = " ".join(f"word{i}" for i in range(40))
+    short_story = "one two three four five six seven eight"
+    # A long page found whole and a short one missed: precision over the one page with a
+    # prediction, recall averaged over both pages (pooling their 4-grams would give 37/42).
+    precision, recall, f1 = body_scores([(long_story, long_story), (short_story, "")])
     assert (precision, recall) == (1.0, 0.5)
     assert f1 == pytest.approx(2 / 3)
+    assert body_scores([(short_story, "")]) == (0.0, 0.0, 0.0)
+
+
+def _accuracy(scores: list[DateScore]) -> float:
+    return summed(DateScore, scores).accuracy
 
 
 def test_a_paired_difference_says_tie_ahead_or_behind() -> None:
@@ -605,19 +615,35 @@ def test_a_paired_difference_says_tie_ahead_or_behind() -> None:
     right = [date_scores([(label, label)]) for label in labels]
     wrong = [date_scores([(label, "2024-04-11")]) for label in labels]
     half = right[:30] + wrong[30:]
-    accuracy = lambda scores: sum_dates(scores).accuracy  # noqa: E731
-    value, low, high = paired_difference(right, half, accuracy)
-    assert value == pytest.approx(0.5) and 0 < low <= value <= high
+    value, low, high = paired_difference(right, half, _accuracy)
+    # Half of sixty pages right: the 95 % interval of the share is about 0.5 +- 1.96 * 0.065.
+    assert value == pytest.approx(0.5)
+    assert low == pytest.approx(0.37, abs=0.03) and high == pytest.approx(0.63, abs=0.03)
     assert "ahead" in difference_line("dates", (value, low, high))
-    assert paired_difference(half, half, accuracy) == (0.0, 0.0, 0.0)
+    assert paired_difference(right, half, _accuracy) == (value, low, high)  # seeded: the same each run
+    assert paired_difference(half, half, _accuracy) == (0.0, 0.0, 0.0)
     assert "a tie" in difference_line("dates", (0.0, 0.0, 0.0))
     # One page apart in sixty: the interval spans 0.
     one_more = right[:31] + wrong[31:]
-    value, low, high = paired_difference(one_more, half, accuracy)
+    value, low, high = paired_difference(one_more, half, _accuracy)
     assert low <= 0 <= high and "a tie" in difference_line("dates", (value, low, high))
-    assert "behind" in difference_line("dates", paired_difference(wrong, half, accuracy))
+    assert "behind" in difference_line("dates", paired_difference(wrong, half, _accuracy))
     with pytest.raises(ValueError, match="same, non-empty"):
-        paired_difference(right, right[:10], accuracy)
+        paired_difference(right, right[:10], _accuracy)
+    with pytest.raises(ValueError, match="same, non-empty"):
+        paired_difference(right, half, _accuracy, groups=["a"])
+
+
+def test_a_paired_difference_draws_whole_groups() -> None:
+    """Pages that fail together (one publisher's template) count as one draw, not ten."""
+    labels = ["2024-04-10"] * 60
+    right = [date_scores([(label, label)]) for label in labels]
+    half = right[:30] + [date_scores([(label, None)]) for label in labels[30:]]
+    _, page_low, page_high = paired_difference(right, half, _accuracy)
+    groups = [f"publisher{i // 10}" for i in range(60)]  # six publishers, three of them missed
+    value, low, high = paired_difference(right, half, _accuracy, groups=groups)
+    assert value == pytest.approx(0.5)
+    assert high - low > 1.5 * (page_high - page_low)
 
 
 def test_the_validation_split_is_a_frozen_hash_of_the_page_id() -> None:
@@ -693,16 +719,30 @@ NEWS_FIXTURES_FLOORS = {
 }
 
 
-def test_a_fundus_checkout_at_another_commit_is_named_not_scored(tmp_path: Path) -> None:
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed here")
+def test_a_fundus_checkout_at_another_commit_is_named_not_scored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert "no fundus checkout at" in (fundus_problem(tmp_path / "absent") or "")
-    (tmp_path / FUNDUS_DATA).mkdir(parents=True)
-    assert "is not a git checkout" in (fundus_problem(tmp_path) or "")
-    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    checkout = tmp_path / "fundus"
+    (checkout / FUNDUS_DATA).mkdir(parents=True)
+    assert "is not a git checkout" in (fundus_problem(checkout) or "")
+    git = ["git", "-C", str(checkout), "-c", "user.name=t", "-c", "user.email=t@example.org"]
     subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "other"], check=True)
-    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout
-    problem = fundus_problem(tmp_path) or ""
-    assert f"is at {commit[:12]}, not {FUNDUS_COMMIT[:12]}" in problem
+    (checkout / FUNDUS_DATA / "meta.info").write_text("{}")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "other"], check=True)
+    commit = subprocess.run(
+        [*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert f"is at {commit[:12]}, not {FUNDUS_COMMIT[:12]}" in (fundus_problem(checkout) or "")
+    # A copy of the test data inside another repository is not a checkout of fundus.
+    (checkout / "copy" / FUNDUS_DATA).mkdir(parents=True)
+    assert "is not a git checkout" in (fundus_problem(checkout / "copy") or "")
+    monkeypatch.setattr(article_quality, "FUNDUS_COMMIT", commit)
+    assert fundus_problem(checkout) is None
+    (checkout / FUNDUS_DATA / "meta.info").write_text('{"edited": true}')
+    assert "has changes in" in (fundus_problem(checkout) or "")
 
 
 @pytest.mark.benchmarks
