@@ -243,8 +243,7 @@ def test_two_workers_share_a_run_and_a_killed_worker_costs_nothing(
         looked = json.loads(reader_out.read_text("utf-8"))
         assert looked["failures"] == [] and looked["done"] >= 3, looked
 
-        run_nightly(
-            lake, sites, "ingest-batch/fleet", delay=0.0
-        )  # the re-run, on the worker left (spacing: checked above)
+        # The re-run, on the worker left, without the politeness delay (its spacing was checked above).
+        run_nightly(lake, sites, "ingest-batch/fleet", delay=0.0)
         run_nightly(fleet["clean"], sites, None, delay=0.0)  # a clean run, in one process, into a second lake
     assert content(lake) == content(fleet["clean"])

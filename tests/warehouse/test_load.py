@@ -217,9 +217,8 @@ def test_a_batch_and_its_figures_are_written_in_one_transaction(tmp_path: Path) 
     assert loaded.articles == 3
     assert read_batch(db, "r1", "s", 4) == {"articles": 3}
     again = BatchMark("r1", "s", 4, 3, figures=lambda loaded: {"articles": 0}, flow_run_id="g")
-    load_pages(
-        db, pages, run_id="r1", batch=again
-    )  # submitted again after a timeout: the first figures stand
+    # Submitted again after a timeout: the repeat finds the pages loaded, and the first figures stand.
+    load_pages(db, pages, run_id="r1", batch=again)
     assert read_batch(db, "r1", "s", 4) == {"articles": 3}
     with writer(db) as con:
         assert counts(con) == (3, 3, 3)
